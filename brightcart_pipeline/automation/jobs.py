@@ -1,0 +1,20 @@
+"""Jobs the schedules, the CLI and the UI launch: ingest a day, then build and check the marts."""
+
+import dagster as dg
+
+from brightcart_pipeline.partitions import daily_partitions
+
+ingest_job = dg.define_asset_job(
+    "ingest_daily",
+    # Reconciliation needs the whole day in: it runs with the marts, not after each source.
+    selection=dg.AssetSelection.groups("ingest").without_checks(),
+    partitions_def=daily_partitions,
+    description="Extract, land and load one day of every source.",
+)
+
+transform_job = dg.define_asset_job(
+    "build_marts",
+    selection=(dg.AssetSelection.all() - dg.AssetSelection.groups("ingest"))
+    | (dg.AssetSelection.groups("ingest") - dg.AssetSelection.groups("ingest").without_checks()),
+    description="dbt build (models and tests) and the warehouse checks.",
+)

@@ -1,0 +1,169 @@
+"""The one HTTP layer every vendor source uses: session, auth, pacing, throttle signals, retries.
+
+Each vendor contributes only what differs: how it authenticates and how it says "slow down"
+(a `ThrottleDialect`). Pacing, exponential backoff with full jitter, and the final error that names
+the source, endpoint and last response are written once, here.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import requests
+
+from brightcart_pipeline.settings import Settings, Source
+
+RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+MAX_BACKOFF_SECONDS = 60.0
+
+# A dialect reads a response and returns seconds to wait when it is a throttle signal, else None.
+ThrottleDialect = Callable[[requests.Response], float | None]
+
+
+class ExtractError(RuntimeError):
+    """An API call failed for good; the message names source, endpoint and last response."""
+
+    def __init__(self, source: str, endpoint: str, attempts: int, last: str) -> None:
+        self.source, self.endpoint, self.attempts, self.last = source, endpoint, attempts, last
+        super().__init__(f"{source}: {endpoint} failed after {attempts} attempt(s); last response: {last}")
+
+
+def retry_after_seconds(response: requests.Response) -> float | None:
+    """`Retry-After` as seconds; Shopify sends fractional values such as "2.0"."""
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def standard_dialect(response: requests.Response) -> float | None:
+    """HTTP 429, with Retry-After when the vendor gives it."""
+    if response.status_code == 429:
+        return retry_after_seconds(response) or 1.0
+    return None
+
+
+class Pacer:
+    """Spaces requests to at most `per_second`, shared by every thread using one client."""
+
+    def __init__(self, per_second: float) -> None:
+        self.interval = 1.0 / per_second
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + self.interval
+        if start > now:
+            time.sleep(start - now)
+
+    def hold(self, seconds: float) -> None:
+        """A vendor asked for a pause: no request from this client before it ends."""
+        with self._lock:
+            self._next = max(self._next, time.monotonic() + seconds)
+
+
+@dataclass
+class VendorClient:
+    source: Source
+    base_url: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, str] = field(default_factory=dict)  # auth sent as query parameters (Meta)
+    dialect: ThrottleDialect = standard_dialect
+    # Reads usage headers on a successful response and returns seconds to pause before the next call.
+    pressure: Callable[[requests.Response], float] | None = None
+    requests_per_second: float = 20.0
+    max_retries: int = 6
+    timeout: float = 30.0
+    sleep: Callable[[float], None] = time.sleep
+    throttled_count: int = 0
+    retried_count: int = 0
+    request_count: int = 0
+
+    def __post_init__(self) -> None:
+        self.session = requests.Session()
+        self.session.headers.update({"User-Agent": "brightcart-pipeline/0.1", **self.headers})
+        self.pacer = Pacer(self.requests_per_second)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, source: Source, **kwargs: Any) -> VendorClient:
+        return cls(
+            source=source,
+            base_url=settings.base_url(source),
+            requests_per_second=settings.requests_per_second,
+            max_retries=settings.max_retries,
+            timeout=settings.http_timeout_seconds,
+            **kwargs,
+        )
+
+    def url(self, path_or_url: str) -> str:
+        return path_or_url if path_or_url.startswith("http") else f"{self.base_url}{path_or_url}"
+
+    def request(self, method: str, path_or_url: str, *, params: Mapping[str, Any] | None = None,
+                json: Any = None) -> requests.Response:
+        """Send with pacing; ride out throttles, 5xx and dropped connections; raise ExtractError at the end."""
+        url = self.url(path_or_url)
+        endpoint = f"{method} {url.split('?', 1)[0].removeprefix(self.base_url)}"
+        query = {**self.params, **(params or {})}
+        last = "no response"
+        for attempt in range(self.max_retries + 1):
+            self.pacer.wait()
+            self.request_count += 1
+            try:
+                response = self.session.request(
+                    method, url, params=query or None,
+                    data=orjson.dumps(json) if json is not None else None,
+                    headers={"Content-Type": "application/json"} if json is not None else None,
+                    timeout=self.timeout,
+                )
+            except (requests.ConnectionError, requests.Timeout) as error:
+                last = f"{type(error).__name__}: {error}"
+                self._back_off(attempt, None)
+                continue
+            throttle_wait = self.dialect(response)
+            if throttle_wait is not None:
+                self.throttled_count += 1
+                last = _describe(response)
+                self.pacer.hold(throttle_wait)
+                self._back_off(attempt, throttle_wait)
+                continue
+            if response.status_code in RETRYABLE_STATUSES:
+                last = _describe(response)
+                self._back_off(attempt, retry_after_seconds(response))
+                continue
+            if response.status_code >= 400:
+                raise ExtractError(self.source, endpoint, attempt + 1, _describe(response))
+            if self.pressure is not None:
+                self.pacer.hold(self.pressure(response))
+            return response
+        raise ExtractError(self.source, endpoint, self.max_retries + 1, last)
+
+    def get_json(self, path_or_url: str, params: Mapping[str, Any] | None = None) -> Any:
+        return orjson.loads(self.request("GET", path_or_url, params=params).content)
+
+    def post_json(self, path_or_url: str, body: Any, params: Mapping[str, Any] | None = None) -> Any:
+        return orjson.loads(self.request("POST", path_or_url, params=params, json=body).content)
+
+    def _back_off(self, attempt: int, floor_seconds: float | None) -> None:
+        if attempt >= self.max_retries:
+            return
+        self.retried_count += 1
+        # Full jitter keeps many workers from retrying in lock-step; the vendor's own wait is a floor.
+        delay = random.uniform(0, min(MAX_BACKOFF_SECONDS, 0.25 * 2**attempt))
+        self.sleep(max(delay, floor_seconds or 0.0))
+
+
+def _describe(response: requests.Response) -> str:
+    body = response.text[:300].replace("\n", " ")
+    return f"HTTP {response.status_code} {body}"
