@@ -37,7 +37,7 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check brightcart_pipeline tests
 	# The dbt templater compiles models; an in-memory DuckDB keeps lint independent of any warehouse file.
-	cd dbt_project && BRIGHTCART_DUCKDB_PATH=:memory: ../$(BIN)/sqlfluff lint models --processes 2
+	cd dbt_project && DBT_BRIGHTCART_DUCKDB_PATH=:memory: ../$(BIN)/sqlfluff lint models --processes 2
 
 dev: install
 	mkdir -p $(DAGSTER_HOME) && cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml || true

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from brightcart_pipeline.assets.transform import dbt_env
 from brightcart_pipeline.settings import PROJECT_ROOT, Settings, load_settings
 from brightcart_pipeline.simulator.server import SimulatorServer
 from brightcart_pipeline.simulator.world import WorldConfig
@@ -32,8 +33,7 @@ def settings_for(home: Path, server: SimulatorServer, **overrides: object) -> Se
 
 def dbt_build(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     """dbt build against the settings' DuckDB file; fails the test with dbt's output on error."""
-    env = {**os.environ, "BRIGHTCART_TARGET": settings.target,
-           "BRIGHTCART_DUCKDB_PATH": str(settings.warehouse_path)}
+    env = {**os.environ, **dbt_env(settings)}
     result = subprocess.run([DBT, "build", "--quiet", *args], cwd=PROJECT_ROOT / "dbt_project", env=env,
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
 from brightcart_pipeline.ingest import run_ingest
+from brightcart_pipeline.settings import PROJECT_ROOT
 from brightcart_pipeline.simulator.credentials import DEV_CREDENTIALS
 from brightcart_pipeline.simulator.faults import Fault, FaultPlan
 from brightcart_pipeline.simulator.truth_commerce import true_orders
@@ -19,7 +19,7 @@ from brightcart_pipeline.sources.http import ExtractError
 from tests.conftest import settings_for
 from tests.support.shapes import shape_differences
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "vendor-samples" / "shopify"
+SAMPLES = PROJECT_ROOT.parent / "shared" / "vendor-samples" / "shopify"
 AUTH = {"X-Shopify-Access-Token": DEV_CREDENTIALS["shopify_access_token"]}
 ORDERS = "/admin/api/2024-10/orders.json"
 

@@ -16,11 +16,14 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 
 
 def dbt_env(settings: Settings) -> dict[str, str]:
-    """What profiles.yml reads: the same settings object decides dbt's target and files."""
+    """What profiles.yml reads: the same settings object decides dbt's target and files.
+
+    Named DBT_BRIGHTCART_* so that handing them to dbt never feeds back into the platform's own settings.
+    """
     return {
-        "BRIGHTCART_TARGET": settings.target,
-        "BRIGHTCART_DUCKDB_PATH": str(settings.warehouse_path),
-        "BRIGHTCART_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
+        "DBT_BRIGHTCART_TARGET": settings.target,
+        "DBT_BRIGHTCART_DUCKDB_PATH": str(settings.warehouse_path),
+        "DBT_BRIGHTCART_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
     }
 
 
