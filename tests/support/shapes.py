@@ -8,21 +8,24 @@ JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int
               type(None): "null"}
 
 
-def shape(value: Any, path: str = "$") -> dict[str, str]:
-    """Every key path with its JSON type; array elements share the path `[]`."""
+def shape(value: Any, path: str = "$", first_only: bool = False) -> dict[str, str]:
+    """Every key path with its JSON type; array elements share the path `[]` (all, or the first only)."""
     found = {path: JSON_TYPES[type(value)]}
     if isinstance(value, dict):
         for key, item in value.items():
-            found.update(shape(item, f"{path}.{key}"))
+            found.update(shape(item, f"{path}.{key}", first_only))
     elif isinstance(value, list):
-        for item in value:
-            found.update(shape(item, f"{path}[]"))
+        for item in value[:1] if first_only else value:
+            found.update(shape(item, f"{path}[]", first_only))
     return found
 
 
-def shape_differences(sample: Any, ours: Any) -> list[str]:
-    """Paths the sample has that ours lacks, or has with another type (null in either side matches)."""
-    theirs, mine = shape(sample), shape(ours)
+def shape_differences(sample: Any, ours: Any, first_only: bool = False) -> list[str]:
+    """Paths the sample has that ours lacks, or has with another type (null in either side matches).
+
+    `first_only` compares arrays by their first element: for bodies whose elements are different kinds
+    (error lists, where each error carries a different oneof member)."""
+    theirs, mine = shape(sample, first_only=first_only), shape(ours, first_only=first_only)
     problems = []
     for path, kind in sorted(theirs.items()):
         if path not in mine:
