@@ -78,6 +78,13 @@ class Settings(BaseSettings):
     max_retries: int = Field(default=6, ge=0, le=20)
     http_timeout_seconds: float = Field(default=30.0, gt=0)
 
+    # Orchestration and alerting
+    ingest_cron: str = Field(default="*/15 * * * *", description="near-real-time extract cadence")
+    finance_deadline_utc: dt.time = Field(default=dt.time(7, 0), description="finance marts complete by")
+    extract_sla_minutes: int = Field(default=20, ge=1, description="an extract should finish this soon")
+    extract_sla_target: float = Field(default=0.99, gt=0, le=1)
+    alert_webhook_url: str | None = Field(default=None, description="Slack-compatible incoming webhook")
+
     # Simulator (local target)
     simulator_seed: int = 7
     simulator_scale: float = Field(default=0.0005, gt=0, le=1.0)
@@ -126,6 +133,10 @@ class Settings(BaseSettings):
     @property
     def dagster_home(self) -> Path:
         return self.home / "dagster_home"
+
+    @property
+    def alerts_path(self) -> Path:
+        return self.home / "alerts.jsonl"
 
     def base_url(self, source: Source) -> str:
         """The vendor base URL; one `api_base_url` overrides all five (the simulator)."""

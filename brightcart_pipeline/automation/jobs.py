@@ -10,6 +10,9 @@ ingest_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups("ingest").without_checks(),
     partitions_def=daily_partitions,
     description="Extract, land and load one day of every source.",
+    # On top of the HTTP layer's own retries: a whole step retried after a vendor outage outlasts them.
+    op_retry_policy=dg.RetryPolicy(max_retries=3, delay=30, backoff=dg.Backoff.EXPONENTIAL,
+                                   jitter=dg.Jitter.PLUS_MINUS),
 )
 
 transform_job = dg.define_asset_job(

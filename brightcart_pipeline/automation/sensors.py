@@ -1,0 +1,61 @@
+"""Sensors that speak up before anyone asks: failed runs, a late finance build, slow extracts."""
+
+import datetime as dt
+from collections.abc import Sequence
+
+import dagster as dg
+
+from brightcart_pipeline.automation.alerts import Alert, send_alert
+from brightcart_pipeline.automation.jobs import transform_job
+from brightcart_pipeline.automation.sla import finance_build_late
+from brightcart_pipeline.settings import get_settings
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dg.run_failure_sensor(name="run_failure_alert", monitor_all_code_locations=False,
+                       default_status=dg.DefaultSensorStatus.RUNNING,
+                       description="Every failed run becomes an alert naming the job and the failing step.")
+def run_failure_alert(context: dg.RunFailureSensorContext) -> None:
+    run = context.dagster_run
+    partition = run.tags.get("dagster/partition", "")
+    send_alert(get_settings(), Alert(
+        kind="run_failure",
+        title=f"Run failed: {run.job_name}{f' [{partition}]' if partition else ''}",
+        detail=context.failure_event.message or "no message",
+    ))
+
+
+def latest_successful_build(instance: dg.DagsterInstance) -> dt.datetime | None:
+    records = instance.get_run_records(
+        filters=dg.RunsFilter(job_name=transform_job.name, statuses=[dg.DagsterRunStatus.SUCCESS]), limit=1)
+    if not records or records[0].end_time is None:
+        return None
+    return dt.datetime.fromtimestamp(records[0].end_time, dt.UTC)
+
+
+def day_ingested(instance: dg.DagsterInstance, keys: Sequence[dg.AssetKey], day: dt.date) -> bool:
+    return all(day.isoformat() in instance.get_materialized_partitions(key) for key in keys)
+
+
+def build_finance_sla_sensor(ingest_keys: Sequence[dg.AssetKey]) -> dg.SensorDefinition:
+    @dg.sensor(name="finance_sla", minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.RUNNING,
+               description="Alerts once a day when yesterday's finance marts are not complete and checked by "
+                           "the deadline (07:00 UTC by default).")
+    def finance_sla(context: dg.SensorEvaluationContext) -> dg.SkipReason:
+        settings = get_settings()
+        now = utcnow()
+        day = (now - dt.timedelta(days=1)).date()
+        late = finance_build_late(now, day, settings.finance_deadline_utc, latest_successful_build(context.instance),
+                                  day_ingested(context.instance, ingest_keys, day))
+        if late is None:
+            return dg.SkipReason(f"finance marts for {day} on time (or not yet due)")
+        if context.cursor == day.isoformat():
+            return dg.SkipReason(f"already alerted: {late}")
+        send_alert(settings, Alert(kind="finance_sla", title=f"Finance SLA missed for {day}", detail=late))
+        context.update_cursor(day.isoformat())
+        return dg.SkipReason(f"alerted: {late}")
+
+    return finance_sla
