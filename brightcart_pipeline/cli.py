@@ -35,8 +35,8 @@ def current_settings() -> Settings:
 def world_config(settings: Settings) -> Any:
     from brightcart_pipeline.simulator.world import WorldConfig
 
-    return WorldConfig(seed=settings.simulator_seed, start=settings.start_date, days=settings.simulator_days,
-                       scale=settings.simulator_scale)
+    return WorldConfig.extracted_from(settings.start_date, seed=settings.simulator_seed,
+                                      days=settings.simulator_days, scale=settings.simulator_scale)
 
 
 @contextmanager
@@ -75,8 +75,9 @@ def demo(days: int | None) -> None:
 
     started = time.monotonic()
     with simulator_for(settings) as base_url:
-        console.print(f"[bold]BrightCart demo[/]: simulator at {base_url}, "
-                      f"{settings.simulator_days} days from {settings.start_date}, scale {settings.simulator_scale}")
+        world = world_config(settings)
+        console.print(f"[bold]BrightCart demo[/]: simulator at {base_url}, {world.days} days from {world.start}, "
+                      f"scale {world.scale}")
         outcome = run_daily_pipeline(settings, console=console)
     print_summary(settings, outcome, time.monotonic() - started)
     if not outcome.succeeded:

@@ -36,10 +36,10 @@ def local_instance(settings: Settings) -> dg.DagsterInstance:
 
 
 def days_to_ingest(settings: Settings) -> list[str]:
-    """Every simulated day plus the day the clock stands on (late updates land there)."""
-    last = settings.start_date + dt.timedelta(days=settings.simulator_days)
+    """Every UTC day of the simulated world, through the day the simulator's clock stands on."""
+    clock_day = settings.start_date + dt.timedelta(days=settings.simulator_days + 1)
     return [(settings.start_date + dt.timedelta(days=i)).isoformat()
-            for i in range((last - settings.start_date).days + 1)]
+            for i in range((clock_day - settings.start_date).days + 1)]
 
 
 # Progress is shown by the CLI; Dagster's own per-event log stays in the instance (and the web UI).

@@ -27,7 +27,7 @@ def simulator() -> Iterator[SimulatorServer]:
 
 
 def settings_for(home: Path, server: SimulatorServer, **overrides: object) -> Settings:
-    return load_settings(home=home, api_base_url=server.base_url, start_date=server.world.config.start,
+    return load_settings(home=home, api_base_url=server.base_url, start_date=server.world.config.first_utc_day,
                          simulator_days=server.world.config.days, **overrides)
 
 

@@ -104,7 +104,7 @@ def test_a_throttle_storm_is_ridden_out(simulator, tmp_path):
         Fault(vendor="shopify", kind="throttle", on=simulator.context.clock_day, count=3)]))
     try:
         result = run_ingest(settings_for(tmp_path, simulator), "shopify",
-                            ExtractWindow(world.config.start, world.config.end))
+                            ExtractWindow(world.config.first_utc_day, world.config.end))
     finally:
         simulator.context.faults.replace(FaultPlan())
     assert result.throttled == 3

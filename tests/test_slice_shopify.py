@@ -54,7 +54,7 @@ def landed_order_ids(settings, landing_id: str) -> list[int]:
 def test_slice_twice_equals_ground_truth_and_second_run_fetches_only_changes(simulator, tmp_path):
     world = simulator.world
     settings = settings_for(tmp_path, simulator)
-    window = ExtractWindow(world.config.start, world.config.end)
+    window = ExtractWindow(world.config.first_utc_day, world.config.end)
 
     first_clock = dt.datetime.combine(world.config.end - dt.timedelta(days=1), dt.time(6), tzinfo=dt.UTC)
     simulator.context.set_clock(first_clock)
@@ -86,7 +86,7 @@ def test_slice_twice_equals_ground_truth_and_second_run_fetches_only_changes(sim
 def test_replay_from_the_lake_rebuilds_identical_raw_tables(simulator, tmp_path):
     world = simulator.world
     settings = settings_for(tmp_path, simulator)
-    run_ingest(settings, "shopify", ExtractWindow(world.config.start, world.config.end))
+    run_ingest(settings, "shopify", ExtractWindow(world.config.first_utc_day, world.config.end))
     columns = "id, updated_at, total_price, financial_status, refunds, customer__id"
     with duckdb.connect(str(settings.warehouse_path)) as con:
         original = con.sql(f"select {columns} from raw_shopify.orders order by id").fetchall()
@@ -94,7 +94,7 @@ def test_replay_from_the_lake_rebuilds_identical_raw_tables(simulator, tmp_path)
     # dlt keeps state beside the data; a lost warehouse means a fresh pipeline working folder too.
     for state in settings.dlt_pipelines_dir.glob("brightcart_shopify"):
         shutil.rmtree(state)
-    result = run_replay(settings, "shopify", world.config.start, world.config.end + dt.timedelta(days=1))
+    result = run_replay(settings, "shopify", world.config.first_utc_day, world.config.end + dt.timedelta(days=1))
     assert result.landed["orders"] == len(original)
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         replayed = con.sql(f"select {columns} from raw_shopify.orders order by id").fetchall()

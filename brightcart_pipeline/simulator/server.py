@@ -157,12 +157,7 @@ def default_clock_us(config: WorldConfig) -> int:
 def load_vendors(context: SimulatorContext) -> list[tuple[Vendor, Route]]:
     routes: list[tuple[Vendor, Route]] = []
     for name in VENDOR_MODULES:
-        try:  # TEMPORARY while vendor modules are being written in parallel; removed at integration
-            module = importlib.import_module(f"brightcart_pipeline.simulator.vendors.{name}")
-        except ModuleNotFoundError as error:
-            if error.name != f"brightcart_pipeline.simulator.vendors.{name}":
-                raise
-            continue
+        module = importlib.import_module(f"brightcart_pipeline.simulator.vendors.{name}")
         vendor: Vendor = module.build(context)
         routes.extend((vendor, route) for route in vendor.routes())
     return routes

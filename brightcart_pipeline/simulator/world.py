@@ -70,6 +70,17 @@ class WorldConfig:
         return self.start + dt.timedelta(days=self.days)
 
     @property
+    def first_utc_day(self) -> dt.date:
+        """The earliest UTC day holding activity: an account east of UTC (Meta's, Europe/Dublin) starts its
+        first local day on the evening before, so extraction has to begin one day before `start`."""
+        return self.start - dt.timedelta(days=1)
+
+    @classmethod
+    def extracted_from(cls, first_extracted_day: dt.date, **kwargs: object) -> WorldConfig:
+        """The world whose activity begins on `first_extracted_day` (the pipeline's start date)."""
+        return cls(start=first_extracted_day + dt.timedelta(days=1), **kwargs)  # type: ignore[arg-type]
+
+    @property
     def dates(self) -> list[dt.date]:
         return [self.start + dt.timedelta(days=i) for i in range(self.days)]
 

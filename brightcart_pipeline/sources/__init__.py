@@ -19,7 +19,7 @@ def source_module(name: str) -> ModuleType:
 
 
 # Sources wired into the pipeline, in load order (dimensions before facts is not required: raw only).
-ENABLED_SOURCES: tuple[str, ...] = ("shopify", "google_ads", "meta_ads")
+ENABLED_SOURCES: tuple[str, ...] = ("shopify", "google_ads", "meta_ads", "ga4", "hubspot")
 
 
 def available_sources() -> tuple[str, ...]:

@@ -1,0 +1,338 @@
+"""Ground truth for the web and CRM side: GA4 sessions and events, HubSpot contacts and deals.
+
+Two kinds of helpers live here. Definitions of what the world *is* (a session's traffic source, a
+person's first-touch channel, which contacts and deals exist as of a clock) are written once and
+rendered by the GA4 and HubSpot simulators. Expected API outcomes (event counts per export table,
+tracked sessions, click ids and transaction ids seen by GA4) are computed here again, vectorised
+from the world's arrays, independently of the simulators' row-by-row rendering, so a test comparing
+raw tables with them checks the rendering, the extract and the load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import weakref
+from collections import Counter
+from dataclasses import dataclass
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from brightcart_pipeline.simulator.catalog import CAMPAIGN_BY_ID, GA4_PROPERTY_TIMEZONE, SHOP_DOMAIN
+from brightcart_pipeline.simulator.people import email_variant, is_special, mix, person, uniform
+from brightcart_pipeline.simulator.vendors.shopify import UTM_SOURCE
+from brightcart_pipeline.simulator.world import CHANNELS, CONTACT_DUPLICATE_RATE, US_PER_DAY, US_PER_SECOND, Day, World
+
+GA4_TZ = ZoneInfo(GA4_PROPERTY_TIMEZONE)
+PAGE_SECONDS = 45  # world.Sessions.end_ts: one page view every 45 s
+US_PER_HOUR = 3600 * US_PER_SECOND
+DUPLICATE_CONTACT_DELAY_US = US_PER_HOUR  # the second form fill that creates the duplicate
+MERGE_DELAY_US = US_PER_DAY  # ops merge duplicates a day later
+
+CHANNEL_GROUP = {"google_paid": "Paid Search", "meta_paid": "Paid Social", "organic_search": "Organic Search",
+                 "direct": "Direct", "email": "Email", "referral": "Referral"}
+HUBSPOT_ANALYTICS_SOURCE = {"google_paid": "PAID_SEARCH", "meta_paid": "PAID_SOCIAL",
+                            "organic_search": "ORGANIC_SEARCH", "direct": "DIRECT_TRAFFIC",
+                            "email": "EMAIL_MARKETING", "referral": "REFERRALS"}
+UNPAID_CAMPAIGN = {"organic_search": "(organic)", "direct": "(direct)", "email": "newsletter",
+                   "referral": "partner"}
+
+
+# -- sessions ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SessionTraffic:
+    """Where one visit came from, as the landing URL carries it (the same UTMs Shopify records)."""
+
+    channel: str
+    source: str
+    medium: str
+    campaign: str
+    content: str | None
+    click_param: str | None  # "gclid" | "fbclid"
+    click_id: str | None
+    referrer: str | None
+
+    @property
+    def channel_group(self) -> str:
+        return CHANNEL_GROUP[self.channel]
+
+    @property
+    def tagged(self) -> bool:
+        """The landing URL carries utm_* parameters."""
+        return self.channel in UTM_SOURCE
+
+    def landing_url(self) -> str:
+        if not self.tagged:
+            return f"https://{SHOP_DOMAIN}/"
+        params = {"utm_source": self.source, "utm_medium": self.medium, "utm_campaign": self.campaign}
+        if self.content:
+            params["utm_content"] = self.content
+        if self.click_param and self.click_id:
+            params[self.click_param] = self.click_id
+        return f"https://{SHOP_DOMAIN}/?{urlencode(params)}"
+
+
+def session_traffic(day: Day, row: int) -> SessionTraffic:
+    sessions, clicks = day.sessions, day.clicks
+    assert sessions is not None and clicks is not None
+    channel = CHANNELS[int(sessions.channel[row])]
+    if channel == "organic_search":
+        return SessionTraffic(channel, "google", "organic", "(organic)", None, None, None, "https://www.google.com/")
+    if channel == "direct":
+        return SessionTraffic(channel, "(direct)", "(none)", "(direct)", None, None, None, None)
+    source, medium = UTM_SOURCE[channel]
+    click = int(sessions.click_index[row])
+    if click < 0:
+        return SessionTraffic(channel, source, medium, UNPAID_CAMPAIGN[channel], None, None, None, None)
+    campaign = CAMPAIGN_BY_ID[str(clicks.campaign_id[click])]
+    ad_id = str(clicks.ad_id[click])
+    return SessionTraffic(channel, source, medium, campaign.utm_campaign, f"ad_{ad_id}" if ad_id else None,
+                          "gclid" if channel == "google_paid" else "fbclid", str(clicks.click_id[click]), None)
+
+
+@dataclass(frozen=True)
+class SessionIndex:
+    """Every session of the world, sorted by (person, device, start): first touches and session numbers."""
+
+    person_id: np.ndarray
+    device: np.ndarray
+    start_ts: np.ndarray
+    day_index: np.ndarray
+    row: np.ndarray
+
+
+_INDEXES: weakref.WeakKeyDictionary[World, SessionIndex] = weakref.WeakKeyDictionary()
+
+
+def session_index(world: World) -> SessionIndex:
+    if world not in _INDEXES:
+        days = world.days()
+        parts = [(d.sessions.person_id, d.sessions.device.astype(np.int64), d.sessions.start_ts,  # type: ignore[union-attr]
+                  np.full(len(d.sessions.start_ts), d.index), np.arange(len(d.sessions.start_ts)))  # type: ignore[union-attr]
+                 for d in days]
+        person_id, device, start, day_index, row = (np.concatenate([p[k] for p in parts]) for k in range(5))
+        order = np.lexsort((start, device, person_id))
+        _INDEXES[world] = SessionIndex(person_id[order], device[order], start[order], day_index[order], row[order])
+    return _INDEXES[world]
+
+
+def first_channel(world: World, pid: int, before_us: int) -> tuple[str, str | None]:
+    """A person's first-touch channel and its campaign, from the first visit at or before `before_us`.
+
+    People whose first visit predates the simulated window get a stable channel from their id.
+    """
+    index = session_index(world)
+    lo, hi = np.searchsorted(index.person_id, [pid, pid + 1])
+    if hi > lo:
+        starts = index.start_ts[lo:hi]
+        first = lo + int(np.argmin(starts))
+        if int(index.start_ts[first]) <= before_us:
+            traffic = session_traffic(world.days()[int(index.day_index[first])], int(index.row[first]))
+            detail = {"organic_search": "google", "direct": None}.get(traffic.channel, traffic.campaign)
+            return traffic.channel, detail
+    channel = CHANNELS[int(mix(pid, 21) % np.uint64(len(CHANNELS)))]
+    return channel, None
+
+
+def ga_session_number(world: World, pid: int, device: int, start_us: int) -> int:
+    """gtag's session counter: visits before the window (stable per client) plus those inside it."""
+    index = session_index(world)
+    lo, hi = np.searchsorted(index.person_id, [pid, pid + 1])
+    earlier = int(np.count_nonzero((index.device[lo:hi] == device) & (index.start_ts[lo:hi] < start_us)))
+    return 1 + int(mix(pid * 2 + device, 13) % np.uint64(9)) + earlier
+
+
+def ga4_date(ts_us: int) -> str:
+    """The export table date (property timezone) of an event: `events_YYYYMMDD`."""
+    return dt.datetime.fromtimestamp(ts_us / US_PER_SECOND, GA4_TZ).strftime("%Y%m%d")
+
+
+# -- GA4 expected outcomes (vectorised, independent of the simulator's event rendering) -------------
+def _tracked(day: Day) -> np.ndarray:
+    s = day.sessions
+    assert s is not None
+    return np.flatnonzero(s.ga4_tracked)
+
+
+def _local_dates(ts: np.ndarray) -> np.ndarray:
+    return np.array([ga4_date(int(t)) for t in ts], dtype=object)
+
+
+def ga4_event_counts(world: World, as_of_us: int) -> Counter[tuple[str, str]]:
+    """(export date, event_name) → number of events GA4 has received by `as_of_us`."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for day in world.days():
+        s = day.sessions
+        assert s is not None
+        rows = _tracked(day)
+        start, delay, pages = s.start_ts[rows], s.arrival_delay[rows], s.pageviews[rows].astype(np.int64)
+        end = start + pages * PAGE_SECONDS * US_PER_SECOND
+        account = np.array([person(int(p)).has_account for p in s.person_id[rows]], dtype=bool)
+        planned: list[tuple[str, np.ndarray, np.ndarray]] = [
+            ("session_start", start, np.ones(len(rows), bool)),
+            ("login", start + US_PER_SECOND, s.logged_in[rows] & account),
+            ("view_item", start + PAGE_SECONDS * US_PER_SECOND, pages >= 2),
+            ("add_to_cart", start + 2 * PAGE_SECONDS * US_PER_SECOND, s.is_cart[rows]),
+            ("begin_checkout", end - 30 * US_PER_SECOND, s.is_order[rows]),
+            ("purchase", end, s.is_order[rows]),
+            ("generate_lead", end, s.is_lead[rows]),
+        ]
+        for k in range(int(pages.max(initial=0))):
+            planned.append(("page_view", start + k * PAGE_SECONDS * US_PER_SECOND, pages > k))
+        for name, ts, happens in planned:
+            seen = happens & (ts + delay <= as_of_us)
+            for date in _local_dates(ts[seen]):
+                counts[(date, name)] += 1
+    return counts
+
+
+def ga4_sessions(world: World, as_of_us: int) -> set[tuple[str, int]]:
+    """(user_pseudo_id, ga_session_id) of every session whose session_start GA4 has by `as_of_us`."""
+    found: set[tuple[str, int]] = set()
+    for day in world.days():
+        s = day.sessions
+        assert s is not None
+        for row in _tracked(day):
+            if int(s.start_ts[row]) + int(s.arrival_delay[row]) <= as_of_us:
+                client = person(int(s.person_id[row])).client_id(int(s.device[row]))
+                found.add((client, int(s.start_ts[row]) // US_PER_SECOND))
+    return found
+
+
+def ga4_click_ids(world: World, as_of_us: int) -> set[str]:
+    """gclids/fbclids on landing pages GA4 has received: the join key from ads to sessions."""
+    found: set[str] = set()
+    for day in world.days():
+        s, clicks = day.sessions, day.clicks
+        assert s is not None and clicks is not None
+        seen = s.ga4_tracked & (s.click_index >= 0) & (s.start_ts + s.arrival_delay <= as_of_us)
+        found.update(str(c) for c in clicks.click_id[s.click_index[seen]])
+    return found
+
+
+def ga4_transaction_ids(world: World, as_of_us: int) -> set[str]:
+    """Shopify order numbers GA4 has a purchase for (orders placed in tracked sessions)."""
+    found: set[str] = set()
+    for day in world.days():
+        s, orders = day.sessions, day.orders
+        assert s is not None and orders is not None
+        for i in np.flatnonzero(orders.session_row >= 0):
+            row = int(orders.session_row[i])
+            if s.ga4_tracked[row] and int(s.end_ts[row]) + int(s.arrival_delay[row]) <= as_of_us:
+                found.add(str(int(orders.order_number[i])))
+    return found
+
+
+# -- HubSpot contacts and deals ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class TrueDeal:
+    deal_id: int
+    person_id: int
+    contact_id: int
+    created_us: int
+    amount_cents: int
+    closed_won: bool
+    close_us: int  # expected close; the stage changes only once the clock has passed it
+    archived_us: int | None  # set once archived by the clock
+    last_modified_us: int
+
+    def stage(self, as_of_us: int) -> str:
+        if self.close_us > as_of_us:
+            return "appointmentscheduled"
+        return "closedwon" if self.closed_won else "closedlost"
+
+
+@dataclass(frozen=True)
+class TrueContact:
+    contact_id: int
+    person_id: int
+    created_us: int
+    last_modified_us: int
+    email: str
+    lifecyclestage: str
+    analytics_source: str
+    analytics_source_data_1: str | None
+    deal_ids: tuple[int, ...]  # active (unarchived) deals
+    merged_ids: tuple[int, ...] = ()  # contacts merged into this one by the clock
+    merged_into: int | None = None  # set on a duplicate once merged away
+
+    @property
+    def listed(self) -> bool:
+        """Merged-away contacts disappear from every listing and search."""
+        return self.merged_into is None
+
+
+def has_duplicate_contact(pid: int) -> bool:
+    return not is_special(pid) and bool(uniform(pid, 41) < CONTACT_DUPLICATE_RATE)
+
+
+def crm_deals(world: World, as_of_us: int) -> dict[int, TrueDeal]:
+    """Deals created by `as_of_us` (archived ones included, with `archived_us`)."""
+    found: dict[int, TrueDeal] = {}
+    for day in world.days():
+        deals = day.deals
+        assert deals is not None
+        for i in np.flatnonzero(deals.created_ts <= as_of_us):
+            created, close, archived = int(deals.created_ts[i]), int(deals.close_ts[i]), int(deals.archived_ts[i])
+            archived_at = archived if 0 <= archived <= as_of_us else None
+            modified = max(t for t in (created, close, archived_at or -1) if t <= as_of_us)
+            pid = int(deals.person_id[i])
+            found[int(deals.deal_id[i])] = TrueDeal(
+                int(deals.deal_id[i]), pid, person(pid).hubspot_contact_id, created, int(deals.amount_cents[i]),
+                bool(deals.closed_won[i]), close, archived_at, modified)
+    return found
+
+
+def crm_contacts(world: World, as_of_us: int) -> dict[int, TrueContact]:
+    """Every contact created by `as_of_us`, merged-away duplicates included (`merged_into` set).
+
+    A contact is created by its person's first CRM touch; `lastmodifieddate` moves with every later
+    touch, with deals being associated or archived (num_associated_deals changes) and with a merge.
+    """
+    crm = [d.crm for d in world.days()]
+    pid = np.concatenate([c.person_id for c in crm])  # type: ignore[union-attr]
+    ts = np.concatenate([c.ts for c in crm])  # type: ignore[union-attr]
+    kind = np.concatenate([c.kind for c in crm])  # type: ignore[union-attr]
+    variant = np.concatenate([c.email_variant for c in crm])  # type: ignore[union-attr]
+    seen = ts <= as_of_us
+    pid, ts, kind, variant = pid[seen], ts[seen], kind[seen], variant[seen]
+    order = np.lexsort((ts, pid))
+    pid, ts, kind, variant = pid[order], ts[order], kind[order], variant[order]
+    starts = np.flatnonzero(np.r_[True, pid[1:] != pid[:-1]]) if len(pid) else np.array([], dtype=np.int64)
+    ends = np.r_[starts[1:], len(pid)]
+    deals_by_person: dict[int, list[TrueDeal]] = {}
+    for deal in crm_deals(world, as_of_us).values():
+        deals_by_person.setdefault(deal.person_id, []).append(deal)
+
+    found: dict[int, TrueContact] = {}
+    for lo, hi in zip(starts, ends, strict=True):
+        p = person(int(pid[lo]))
+        created = int(ts[lo])
+        kinds = set(kind[lo:hi].tolist())
+        stage = "customer" if 1 in kinds else "lead" if 0 in kinds else "subscriber"
+        channel, detail = first_channel(world, p.pid, created)
+        deals = deals_by_person.get(p.pid, [])
+        modified = [int(ts[hi - 1])] + [d.created_us for d in deals] + [d.archived_us for d in deals if d.archived_us]
+        first_variant = int(variant[lo])
+        common = {"person_id": p.pid, "lifecyclestage": stage, "analytics_source": HUBSPOT_ANALYTICS_SOURCE[channel],
+                  "analytics_source_data_1": detail}
+        merged: tuple[int, ...] = ()
+        duplicate_created = created + DUPLICATE_CONTACT_DELAY_US
+        if has_duplicate_contact(p.pid) and duplicate_created <= as_of_us:
+            merged_at = duplicate_created + MERGE_DELAY_US
+            is_merged = merged_at <= as_of_us
+            duplicate_id = p.hubspot_contact_id + 1
+            found[duplicate_id] = TrueContact(
+                contact_id=duplicate_id, created_us=duplicate_created, last_modified_us=duplicate_created,
+                email=email_variant(p, 1 if first_variant == 2 else 2), deal_ids=(),
+                merged_into=p.hubspot_contact_id if is_merged else None, **common)
+            if is_merged:
+                merged = (duplicate_id,)
+                modified.append(merged_at)
+        found[p.hubspot_contact_id] = TrueContact(
+            contact_id=p.hubspot_contact_id, created_us=created, last_modified_us=max(modified),
+            email=email_variant(p, first_variant),
+            deal_ids=tuple(sorted(d.deal_id for d in deals if d.archived_us is None)),
+            merged_ids=merged, **common)
+    return found
