@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 MANIFEST := dbt_project/target/manifest.json
 export DAGSTER_HOME ?= $(CURDIR)/.brightcart/dagster_home
 
-.PHONY: install demo test test-fast lint dev simulate lock clean
+.PHONY: install system-deps demo test test-fast test-snowflake lint dev simulate lock clean
 
 install: $(STAMP) $(MANIFEST)
 
@@ -28,14 +28,22 @@ $(MANIFEST): $(STAMP) $(shell find dbt_project/models dbt_project/macros dbt_pro
 demo: install
 	$(BIN)/brightcart demo
 
-test: install lint
+system-deps:
+	scripts/system-deps.sh
+
+test: install system-deps lint
 	$(BIN)/python -m pytest
+
+# Snowflake SQL without an account: every model compiles for the Snowflake target and the
+# Snowflake-marked tests run (fakesnow where it serves). CI runs the live variant when secrets exist.
+test-snowflake: install
+	$(BIN)/python -m pytest -m snowflake
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not browser and not chaos and not bench"
 
 lint: install
-	$(BIN)/ruff check brightcart_pipeline tests
+	$(BIN)/ruff check brightcart_pipeline tests deploy
 	# The dbt templater compiles models; an in-memory DuckDB keeps lint independent of any warehouse file.
 	cd dbt_project && DBT_BRIGHTCART_DUCKDB_PATH=:memory: ../$(BIN)/sqlfluff lint models --processes 2
 

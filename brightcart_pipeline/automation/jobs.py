@@ -20,4 +20,6 @@ transform_job = dg.define_asset_job(
     selection=(dg.AssetSelection.all() - dg.AssetSelection.groups("ingest"))
     | (dg.AssetSelection.groups("ingest") - dg.AssetSelection.groups("ingest").without_checks()),
     description="dbt build (models and tests) and the warehouse checks.",
+    # Production's run queue allows one build at a time by this tag (deploy/dagster/dagster.production.yaml).
+    tags={"brightcart/job": "build_marts"},
 )
