@@ -126,6 +126,28 @@ def replay(sources: tuple[str, ...], start: dt.date, end: dt.date) -> None:
         console.print(f"{source}: replayed {result.landed} from the lake, loaded {result.loaded_total} rows")
 
 
+@main.command()
+@click.option("--source", "sources", type=click.Choice(SOURCES), multiple=True, help="Default: every source.")
+@click.option("--from", "start", callback=_parse_day, required=True, help="First day (YYYY-MM-DD).")
+@click.option("--to", "end", callback=_parse_day, required=True, help="Last day, inclusive.")
+@click.option("--from-api", is_flag=True, help="Call the APIs even for days the lake already holds.")
+def backfill(sources: tuple[str, ...], start: dt.date, end: dt.date, from_api: bool) -> None:
+    """Fill a range of daily partitions through Dagster: replayed from the lake where it has the days,
+    re-extracted from the APIs where it does not (or everywhere with --from-api)."""
+    from brightcart_pipeline.orchestration import run_backfill
+    from brightcart_pipeline.sources import available_sources
+
+    if end < start:
+        fail(f"--to {end} is before --from {start}")
+    settings = current_settings()
+    days = [(start + dt.timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
+    chosen = list(sources or available_sources())
+    outcome = run_backfill(settings, days, chosen, "api" if from_api else "lake_if_landed", console=console)
+    console.print(f"backfilled {len(days)} day(s) of {', '.join(chosen)}: {len(outcome.runs)} run(s)")
+    if not outcome.succeeded:
+        fail(f"{len(outcome.failed_steps)} step(s) failed: {', '.join(outcome.failed_steps)}")
+
+
 def print_summary(settings: Settings, outcome: Any, seconds: float) -> None:
     import duckdb
 
@@ -152,6 +174,12 @@ def print_summary(settings: Settings, outcome: Any, seconds: float) -> None:
                   f"in {seconds:.0f}s")
     console.print(f"warehouse: {settings.warehouse_path}\nlake:      {settings.lake_root}\n"
                   f"web UI:    make dev  (runs of this demo are in {settings.dagster_home})")
+
+
+from brightcart_pipeline.metrics_cli import dashboard_command, metrics_group  # noqa: E402
+
+main.add_command(metrics_group)
+main.add_command(dashboard_command)
 
 
 if __name__ == "__main__":

@@ -8,11 +8,10 @@ from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
 
 from brightcart_pipeline.ingest import LOADER_FILE_FORMAT, extract_job, replay_job
-from brightcart_pipeline.lake.landing import landed_keys
+from brightcart_pipeline.lake.landing import manifested_days, write_manifests
 from brightcart_pipeline.lake.store import open_lake
 from brightcart_pipeline.partitions import daily_partitions, partition_window
 from brightcart_pipeline.settings import Source, get_settings
-from brightcart_pipeline.sources import source_module
 from brightcart_pipeline.sources.base import ExtractWindow
 
 
@@ -39,13 +38,9 @@ class RawTableTranslator(DagsterDltTranslator):
 
 
 def lake_has(source: Source, start: dt.date, end: dt.date) -> bool:
-    """Every resource of the source has landed files for every day of the range."""
-    lake = open_lake(get_settings())
-    return all(
-        {key.split("/dt=")[1][:10] for key in landed_keys(lake, source, spec.name, start, end)}
-        >= {(start + dt.timedelta(days=i)).isoformat() for i in range((end - start).days)}
-        for spec in source_module(source).RESOURCES
-    )
+    """A completed extract of every day of the range is in the lake (its manifests say so)."""
+    wanted = {start + dt.timedelta(days=i) for i in range((end - start).days)}
+    return wanted <= manifested_days(open_lake(get_settings()), source)
 
 
 def build_ingest_assets(source: Source) -> dg.AssetsDefinition:
@@ -73,6 +68,7 @@ def build_ingest_assets(source: Source) -> dg.AssetsDefinition:
         job = extract_job(settings, source, ExtractWindow(start, end, partitioned=True))
         yield from dlt.run(context, dlt_source=job.dlt_source, dlt_pipeline=job.pipeline,
                            loader_file_format=LOADER_FILE_FORMAT)
+        write_manifests(job.landing, job.window.days)
         result = job.result()
         context.log.info(
             f"{source}: landed {result.landed}, dead-lettered {result.rejected}, "

@@ -25,6 +25,7 @@ from brightcart_pipeline.lake.store import LakeStore
 
 RAW = "raw"
 DEAD_LETTER = "dead_letter"
+MANIFESTS = "manifests"
 LAKE_FILE_COLUMN = "_lake_file"
 LANDING_ID_COLUMN = "_landing_id"
 _KEY_PATTERN = re.compile(
@@ -169,3 +170,21 @@ def landed_keys(lake: LakeStore, source: str, resource: str, start: dt.date, end
 def iter_landed(lake: LakeStore, keys: Iterable[str]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     for key in keys:
         yield key, decode_records(lake.read(key))
+
+
+def write_manifests(landing: Landing, days: Iterable[dt.date]) -> None:
+    """Mark each day of a completed partitioned extract as held by the lake (even a day with no records).
+
+    Replay trusts only days with a manifest: a day's files without one may be a run that died mid-way.
+    """
+    body = orjson.dumps({"landing_id": landing.landing_id, "landed": landing.landed, "rejected": landing.rejected})
+    for day in days:
+        landing.lake.write(f"{MANIFESTS}/{landing.source}/dt={day.isoformat()}/{landing.landing_id}.json", body)
+
+
+def manifested_days(lake: LakeStore, source: str) -> set[dt.date]:
+    days = set()
+    for key in lake.list(f"{MANIFESTS}/{source}/"):
+        part = key.split("/dt=", 1)[1][:10]
+        days.add(dt.date.fromisoformat(part))
+    return days
