@@ -51,12 +51,18 @@ class Settings(BaseSettings):
     s3_endpoint_url: str | None = Field(default=None, description="only for S3-compatible stand-ins")
     s3_kms_key_id: str | None = None
     lake_retention_days: int = Field(default=180, ge=1)
+    # Local lake objects are encrypted with this key; it lives outside `home` so a copy of the data is not
+    # enough to read it. S3 uses SSE-KMS instead.
+    key_file: Path = Field(default=PROJECT_ROOT / ".brightcart-keys" / "lake.key")
+    encrypt_local_lake: bool = True
 
     # Sources: base URLs (the simulator's locally) and credentials
     api_base_url: str | None = Field(default=None, description="one base URL for every vendor (simulator)")
     google_ads_base_url: str = "https://googleads.googleapis.com"
     meta_ads_base_url: str = "https://graph.facebook.com"
     ga4_base_url: str = "https://analyticsdata.googleapis.com"
+    bigquery_base_url: str = Field(default="https://bigquery.googleapis.com",
+                                   description="BigQuery's REST API, where GA4's event export is read")
     hubspot_base_url: str = "https://api.hubapi.com"
     shopify_base_url: str = "https://brightcart.myshopify.com"
     google_ads_customer_id: str = "1234567890"
@@ -65,6 +71,8 @@ class Settings(BaseSettings):
     meta_ads_account_id: str = "act_1100220033"
     meta_ads_access_token: SecretStr | None = None
     ga4_property_id: str = "314159265"
+    ga4_export_project: str = Field(default="brightcart-analytics",
+                                    description="the GCP project holding the GA4 export dataset")
     ga4_access_token: SecretStr | None = None
     hubspot_access_token: SecretStr | None = None
     shopify_access_token: SecretStr | None = None
@@ -143,6 +151,11 @@ class Settings(BaseSettings):
         if self.api_base_url:
             return self.api_base_url.rstrip("/")
         return str(getattr(self, f"{source}_base_url")).rstrip("/")
+
+    @property
+    def bigquery_url(self) -> str:
+        """BigQuery's base URL (GA4's export); one `api_base_url` serves it too (the simulator)."""
+        return (self.api_base_url or self.bigquery_base_url).rstrip("/")
 
     def secret(self, name: str) -> str:
         """A credential's value; locally the simulator's fixed development tokens stand in."""

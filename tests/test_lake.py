@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 import socket
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from cryptography.exceptions import InvalidTag
 
 from brightcart_pipeline.lake.landing import (
     DEAD_LETTER,
@@ -23,6 +25,7 @@ from brightcart_pipeline.lake.landing import (
     landed_keys,
 )
 from brightcart_pipeline.lake.store import LocalLake, S3Lake
+from brightcart_pipeline.privacy.keys import MissingKeyError, load_or_create_key
 
 CONTRACT = RecordContract(required=("id", "updated_at"), integer_strings=("metrics.costMicros",),
                           decimal_strings=("total_price",))
@@ -133,3 +136,33 @@ def test_deny_unencrypted_bucket_policy_refuses_plain_writes(moto_endpoint, monk
     with pytest.raises(ClientError) as refused:
         s3.put_object(Bucket="brightcart-guarded", Key="raw/plain.txt", Body=b"no encryption")
     assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+def test_local_lake_objects_are_unreadable_without_the_key(tmp_path):
+    key_file = tmp_path / "keys" / "lake.key"
+    key = load_or_create_key(key_file)
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    assert load_or_create_key(key_file) == key  # created once, then reused
+
+    lake = LocalLake(tmp_path / "lake", key)
+    Landing(lake, "shopify").land("orders", dt.date(2026, 10, 1),
+                                  [{"id": 7, "updated_at": "x", "email": "ana.lopez42@gmail.com"}], CONTRACT)
+    (raw_key,) = lake.list("raw/")
+    on_disk = (tmp_path / "lake" / raw_key).read_bytes()
+    assert b"ana.lopez42" not in on_disk and b"ana.lopez42" not in _try_gunzip(on_disk)
+    assert decode_records(lake.read(raw_key))[0]["email"] == "ana.lopez42@gmail.com"
+
+    with pytest.raises(MissingKeyError, match="encrypted"):
+        LocalLake(tmp_path / "lake").read(raw_key)
+    moved = raw_key.replace("dt=2026-10-01", "dt=2026-10-02")
+    (tmp_path / "lake" / moved).parent.mkdir(parents=True)
+    (tmp_path / "lake" / moved).write_bytes(on_disk)
+    with pytest.raises(InvalidTag):  # the object key is authenticated: a copied file does not open elsewhere
+        lake.read(moved)
+
+
+def _try_gunzip(blob: bytes) -> bytes:
+    try:
+        return gzip.decompress(blob)
+    except OSError:
+        return b""

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
 
+from brightcart_pipeline.privacy.keys import decrypt, encrypt, load_or_create_key
 from brightcart_pipeline.settings import Settings, SettingsError
 
 
@@ -28,9 +29,12 @@ class LakeStore(Protocol):
 
 
 class LocalLake:
-    def __init__(self, root: Path) -> None:
+    """A folder; with a key, every object is AES-256-GCM encrypted (the local stand-in for SSE-KMS)."""
+
+    def __init__(self, root: Path, key: bytes | None = None) -> None:
         self.root = root
         self.url = str(root)
+        self.key = key
         try:
             root.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -44,11 +48,11 @@ class LocalLake:
         # Write-then-rename: a crash never leaves a half-written file under its final name.
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            handle.write(encrypt(self.key, data, key) if self.key else data)
         os.replace(tmp, path)
 
     def read(self, key: str) -> bytes:
-        return (self.root / key).read_bytes()
+        return decrypt(self.key, (self.root / key).read_bytes(), key)
 
     def list(self, prefix: str) -> list[str]:
         base = self.root / prefix
@@ -105,4 +109,5 @@ def open_lake(settings: Settings) -> LakeStore:
         return S3Lake(root, settings.s3_kms_key_id, settings.s3_endpoint_url)
     if "://" in root:
         raise SettingsError(f"BRIGHTCART_LAKE_URL={root!r}: expected a local folder or an s3:// URL")
-    return LocalLake(Path(root))
+    key = load_or_create_key(settings.key_file) if settings.encrypt_local_lake else None
+    return LocalLake(Path(root), key)

@@ -1,0 +1,1 @@
+"""Privacy: keys for data at rest, deletion requests, consent and retention."""
