@@ -10,7 +10,7 @@ import dagster as dg
 from dagster_dlt import DagsterDltResource
 
 from brightcart_pipeline.assets.ingest import build_ingest_assets
-from brightcart_pipeline.assets.operations import extract_sla
+from brightcart_pipeline.assets.operations import extract_sla, lake_retention
 from brightcart_pipeline.assets.quality import shopify_orders_reconcile
 from brightcart_pipeline.assets.transform import brightcart_dbt_models, dbt_resource
 from brightcart_pipeline.automation.jobs import ingest_job, transform_job
@@ -31,7 +31,7 @@ FINANCE_FRESHNESS = dg.FreshnessPolicy.cron(deadline_cron=f"{deadline.minute} {d
                                             lower_bound_delta=dt.timedelta(hours=2), timezone="UTC")
 
 defs = dg.Definitions(
-    assets=[*ingest_assets, brightcart_dbt_models, extract_sla],
+    assets=[*ingest_assets, brightcart_dbt_models, extract_sla, lake_retention],
     asset_checks=[shopify_orders_reconcile],
     jobs=[ingest_job, transform_job],
     schedules=schedules,

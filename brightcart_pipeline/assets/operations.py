@@ -6,6 +6,8 @@ import dagster as dg
 
 from brightcart_pipeline.automation.schedules import NEAR_REAL_TIME
 from brightcart_pipeline.automation.sla import RunFact, extract_sla_share
+from brightcart_pipeline.lake.retention import apply_retention
+from brightcart_pipeline.lake.store import open_lake
 from brightcart_pipeline.settings import get_settings
 
 SCHEDULED_AT_TAG = ".dagster/scheduled_execution_time"
@@ -48,3 +50,13 @@ def extract_sla(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             description=None if passed else f"{share:.1%} of extracts on time, below {settings.extract_sla_target:.0%}",
         )],
     )
+
+
+@dg.asset(group_name="operations",
+          description="Removes lake partitions older than the retention window (180 days by default); on S3 the "
+                      "bucket's lifecycle rule does the same.")
+def lake_retention() -> dg.MaterializeResult:
+    settings = get_settings()
+    result = apply_retention(open_lake(settings), dt.datetime.now(dt.UTC).date(), settings.lake_retention_days)
+    return dg.MaterializeResult(metadata={"cutoff": result.cutoff.isoformat(), "objects_deleted": len(result.deleted),
+                                          "objects_kept": result.kept})
