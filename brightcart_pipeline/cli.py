@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -148,6 +149,19 @@ def backfill(sources: tuple[str, ...], start: dt.date, end: dt.date, from_api: b
         fail(f"{len(outcome.failed_steps)} step(s) failed: {', '.join(outcome.failed_steps)}")
 
 
+@main.command()
+@click.option("--scale", type=float, default=0.001, show_default=True, help="1.0 is BrightCart's full daily volume.")
+@click.option("--days", type=int, default=1, show_default=True)
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("docs/benchmarks"), show_default=True)
+def bench(scale: float, days: int, out_dir: Path) -> None:
+    """Measure extract → land → load → dbt at a scale, with same-run ceilings; writes JSON and Markdown."""
+    from brightcart_pipeline.bench import run_bench
+
+    report = run_bench(scale, days, out_dir)
+    console.print(report.to_markdown())
+    console.print(f"written to {out_dir}/")
+
+
 def print_summary(settings: Settings, outcome: Any, seconds: float) -> None:
     import duckdb
 
@@ -176,10 +190,7 @@ def print_summary(settings: Settings, outcome: Any, seconds: float) -> None:
                   f"web UI:    make dev  (runs of this demo are in {settings.dagster_home})")
 
 
-from brightcart_pipeline.metrics_cli import dashboard_command, metrics_group  # noqa: E402
 
-main.add_command(metrics_group)
-main.add_command(dashboard_command)
 
 
 if __name__ == "__main__":

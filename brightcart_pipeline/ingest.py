@@ -80,7 +80,7 @@ def extract_job(settings: Settings, source: Source, window: ExtractWindow) -> Ex
     module = source_module(source)
     landing = Landing(open_lake(settings), source)
     client = module.build_client(settings)
-    dlt_source = getattr(module, f"{source}_source")(client, landing, window)
+    dlt_source = getattr(module, f"{source}_source")(client, landing, window, settings)
     return ExtractJob(source, window, make_pipeline(settings, source), dlt_source, landing, client)
 
 

@@ -34,7 +34,8 @@ def settings_for(home: Path, server: SimulatorServer, **overrides: object) -> Se
 def dbt_build(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     """dbt build against the settings' DuckDB file; fails the test with dbt's output on error."""
     env = {**os.environ, **dbt_env(settings)}
-    result = subprocess.run([DBT, "build", "--quiet", *args], cwd=PROJECT_ROOT / "dbt_project", env=env,
-                            capture_output=True, text=True, check=False)
+    # cautious: a selective build leaves out tests that point at models outside the selection.
+    result = subprocess.run([DBT, "build", "--quiet", "--indirect-selection", "cautious", *args],
+                            cwd=PROJECT_ROOT / "dbt_project", env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     return result

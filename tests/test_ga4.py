@@ -21,7 +21,7 @@ import pytest
 import requests
 
 from brightcart_pipeline.ingest import run_ingest, run_replay
-from brightcart_pipeline.settings import load_settings
+from brightcart_pipeline.settings import Settings, load_settings
 from brightcart_pipeline.simulator.credentials import DEV_CREDENTIALS
 from brightcart_pipeline.simulator.faults import Fault, FaultPlan, SchemaDrift
 from brightcart_pipeline.simulator.server import SimulatorServer
@@ -33,12 +33,12 @@ from brightcart_pipeline.simulator.truth_web import (
 )
 from brightcart_pipeline.simulator.world import WorldConfig
 from brightcart_pipeline.sources.base import ExtractWindow
-from brightcart_pipeline.sources.ga4 import EXPORT_PROJECT, decode_row
+from brightcart_pipeline.sources.ga4 import decode_row
 
 # GA4 renders ~7 events per visit, so this world is half the usual test scale to keep runs quick.
 WORLD = WorldConfig(seed=11, start=dt.date(2026, 10, 1), days=3, scale=0.0001)
 AUTH = {"Authorization": f"Bearer {DEV_CREDENTIALS['ga4_access_token']}"}
-DATASET = f"/bigquery/v2/projects/{EXPORT_PROJECT}/datasets/analytics_314159265"
+DATASET = f"/bigquery/v2/projects/{Settings.model_fields['ga4_export_project'].default}/datasets/analytics_314159265"
 REPORT = "/v1beta/properties/314159265:runReport"
 DEFAULT_CLOCK = dt.datetime(2026, 10, 4, 6, tzinfo=dt.UTC)
 

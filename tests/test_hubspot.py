@@ -145,7 +145,7 @@ def test_throttles_and_data_faults(server, tmp_path):
         Fault(vendor="hubspot", kind="throttle", on=DEFAULT_CLOCK.date(), endpoint="/search", count=2),
         Fault(vendor="hubspot", kind="throttle", on=DEFAULT_CLOCK.date(), endpoint="/batch/read", count=1),
         Fault(vendor="hubspot", kind="schema_drift", on=day, resource="contacts",
-              drift=SchemaDrift(add="hs_latest_source_data_2")),
+              drift=SchemaDrift(add="properties.hs_latest_source_data_2")),
         Fault(vendor="hubspot", kind="malformed_records", on=day, resource="contacts", count=2),
         Fault(vendor="hubspot", kind="duplicate_records", on=day, resource="contacts", count=3),
         Fault(vendor="hubspot", kind="deleted_records", on=dt.date(2026, 10, 1), resource="contacts", count=2),

@@ -86,16 +86,21 @@ def test_slice_twice_equals_ground_truth_and_second_run_fetches_only_changes(sim
 def test_replay_from_the_lake_rebuilds_identical_raw_tables(simulator, tmp_path):
     world = simulator.world
     settings = settings_for(tmp_path, simulator)
-    run_ingest(settings, "shopify", ExtractWindow(world.config.first_utc_day, world.config.end))
-    columns = "id, updated_at, total_price, financial_status, refunds, customer__id"
+    window = ExtractWindow(world.config.first_utc_day, world.config.end)
+    run_ingest(settings, "shopify", window)
+    # A second run re-reads the orders at the cursor boundary: raw must name the file a replay would.
+    second = run_ingest(settings, "shopify", window)
+    assert second.landed["orders"] >= 1
+    columns = "id, updated_at, total_price, financial_status, refunds, customer__id, _lake_file, _landing_id"
     with duckdb.connect(str(settings.warehouse_path)) as con:
         original = con.sql(f"select {columns} from raw_shopify.orders order by id").fetchall()
         con.sql("drop schema raw_shopify cascade")
+    assert any(row[-1] == second.landing_id for row in original)  # the boundary orders loaded again
     # dlt keeps state beside the data; a lost warehouse means a fresh pipeline working folder too.
     for state in settings.dlt_pipelines_dir.glob("brightcart_shopify"):
         shutil.rmtree(state)
     result = run_replay(settings, "shopify", world.config.first_utc_day, world.config.end + dt.timedelta(days=1))
-    assert result.landed["orders"] == len(original)
+    assert result.landed["orders"] == len(original) + second.landed["orders"]
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         replayed = con.sql(f"select {columns} from raw_shopify.orders order by id").fetchall()
     assert replayed == original

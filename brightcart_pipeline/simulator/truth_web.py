@@ -21,7 +21,6 @@ import numpy as np
 
 from brightcart_pipeline.simulator.catalog import CAMPAIGN_BY_ID, GA4_PROPERTY_TIMEZONE, SHOP_DOMAIN
 from brightcart_pipeline.simulator.people import email_variant, is_special, mix, person, uniform
-from brightcart_pipeline.simulator.vendors.shopify import UTM_SOURCE
 from brightcart_pipeline.simulator.world import CHANNELS, CONTACT_DUPLICATE_RATE, US_PER_DAY, US_PER_SECOND, Day, World
 
 GA4_TZ = ZoneInfo(GA4_PROPERTY_TIMEZONE)
@@ -30,6 +29,12 @@ US_PER_HOUR = 3600 * US_PER_SECOND
 DUPLICATE_CONTACT_DELAY_US = US_PER_HOUR  # the second form fill that creates the duplicate
 MERGE_DELAY_US = US_PER_DAY  # ops merge duplicates a day later
 
+# Where each channel's visits come from (utm_source, utm_medium), as GA4, Shopify and HubSpot all see it.
+SOURCE_MEDIUM = {"google_paid": ("google", "cpc"), "meta_paid": ("facebook", "paid_social"),
+                 "organic_search": ("google", "organic"), "direct": ("(direct)", "(none)"),
+                 "email": ("klaviyo", "email"), "referral": ("partner-blog", "referral")}
+# Channels whose landing URLs carry utm_* parameters.
+UTM_SOURCE = {channel: SOURCE_MEDIUM[channel] for channel in ("google_paid", "meta_paid", "email", "referral")}
 CHANNEL_GROUP = {"google_paid": "Paid Search", "meta_paid": "Paid Social", "organic_search": "Organic Search",
                  "direct": "Direct", "email": "Email", "referral": "Referral"}
 HUBSPOT_ANALYTICS_SOURCE = {"google_paid": "PAID_SEARCH", "meta_paid": "PAID_SOCIAL",
@@ -40,6 +45,15 @@ UNPAID_CAMPAIGN = {"organic_search": "(organic)", "direct": "(direct)", "email":
 
 
 # -- sessions ---------------------------------------------------------------------------------------
+def utm_query(channel: str, campaign: str, content: str | None = None, **click: str) -> str:
+    """The utm_* query a tagged channel's links carry (ads' final URLs, creatives' url_tags, landing pages)."""
+    source, medium = UTM_SOURCE[channel]
+    params = {"utm_source": source, "utm_medium": medium, "utm_campaign": campaign}
+    if content:
+        params["utm_content"] = content
+    return urlencode(params | click)
+
+
 @dataclass(frozen=True)
 class SessionTraffic:
     """Where one visit came from, as the landing URL carries it (the same UTMs Shopify records)."""
@@ -62,26 +76,27 @@ class SessionTraffic:
         """The landing URL carries utm_* parameters."""
         return self.channel in UTM_SOURCE
 
-    def landing_url(self) -> str:
+    def landing_path(self) -> str:
+        """The landing page's path and query: Shopify's `landing_site`."""
         if not self.tagged:
-            return f"https://{SHOP_DOMAIN}/"
-        params = {"utm_source": self.source, "utm_medium": self.medium, "utm_campaign": self.campaign}
-        if self.content:
-            params["utm_content"] = self.content
-        if self.click_param and self.click_id:
-            params[self.click_param] = self.click_id
-        return f"https://{SHOP_DOMAIN}/?{urlencode(params)}"
+            return "/"
+        click = {self.click_param: self.click_id} if self.click_param and self.click_id else {}
+        return f"/?{utm_query(self.channel, self.campaign, self.content, **click)}"
+
+    def landing_url(self) -> str:
+        """The full landing URL: GA4's `page_location` of the session's first page."""
+        return f"https://{SHOP_DOMAIN}{self.landing_path()}"
 
 
 def session_traffic(day: Day, row: int) -> SessionTraffic:
     sessions, clicks = day.sessions, day.clicks
     assert sessions is not None and clicks is not None
     channel = CHANNELS[int(sessions.channel[row])]
+    source, medium = SOURCE_MEDIUM[channel]
     if channel == "organic_search":
-        return SessionTraffic(channel, "google", "organic", "(organic)", None, None, None, "https://www.google.com/")
+        return SessionTraffic(channel, source, medium, "(organic)", None, None, None, "https://www.google.com/")
     if channel == "direct":
-        return SessionTraffic(channel, "(direct)", "(none)", "(direct)", None, None, None, None)
-    source, medium = UTM_SOURCE[channel]
+        return SessionTraffic(channel, source, medium, "(direct)", None, None, None, None)
     click = int(sessions.click_index[row])
     if click < 0:
         return SessionTraffic(channel, source, medium, UNPAID_CAMPAIGN[channel], None, None, None, None)

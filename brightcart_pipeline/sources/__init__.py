@@ -1,7 +1,8 @@
 """dlt sources, one module per vendor, all on the shared HTTP layer in `http.py`.
 
 Each vendor module provides `RESOURCES` (its `ResourceSpec`s), `build_client(settings)` and a
-`@dlt.source` taking `(client, landing, window)`.
+`@dlt.source` taking `(client, landing, window, settings)`: account ids, lookbacks and other
+per-vendor settings are read from `settings` inside the source, never carried on the client.
 """
 
 from __future__ import annotations

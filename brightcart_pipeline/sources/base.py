@@ -68,13 +68,18 @@ class ExtractWindow:
 
     @property
     def days(self) -> list[dt.date]:
-        return [self.start + dt.timedelta(days=i) for i in range((self.end - self.start).days)]
+        return days_between(self.start, self.end)
 
     def start_utc(self) -> dt.datetime:
         return dt.datetime.combine(self.start, dt.time(), tzinfo=dt.UTC)
 
     def end_utc(self) -> dt.datetime:
         return dt.datetime.combine(self.end, dt.time(), tzinfo=dt.UTC)
+
+
+def days_between(start: dt.date, end: dt.date) -> list[dt.date]:
+    """The days of [start, end)."""
+    return [start + dt.timedelta(days=i) for i in range((end - start).days)]
 
 
 def parse_timestamp(value: str) -> dt.datetime:
@@ -89,6 +94,14 @@ def latest_timestamp(values: Sequence[str]) -> str:
 def resource(spec: ResourceSpec, pages: Callable[..., Iterator[Page]] | Iterable[Page]) -> DltResource:
     """A dlt resource with `spec`'s hints over a page generator (a function may take an incremental)."""
     return dlt.resource(pages, **spec.hints())
+
+
+def transformer(spec: ResourceSpec, pages: Callable[[Page], Iterator[Page]], data_from: DltResource) -> DltResource:
+    """A dlt transformer with `spec`'s hints: `pages` turns each page of `data_from` into pages of its own.
+
+    On replay the spec is an ordinary resource fed from its own landed files, like every other one.
+    """
+    return dlt.transformer(pages, data_from=data_from, **spec.hints())
 
 
 @dataclass

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import dlt
@@ -31,11 +30,8 @@ import requests
 from brightcart_pipeline.lake.landing import Landing, RecordContract
 from brightcart_pipeline.settings import Settings
 from brightcart_pipeline.sources.base import ExtractWindow, Page, ResourceSpec, resource
-from brightcart_pipeline.sources.http import VendorClient, retry_after_seconds
+from brightcart_pipeline.sources.http import VendorClient, bearer, follow_cursor, retry_after_seconds
 
-DATA_API_BASE_URL = "https://analyticsdata.googleapis.com"
-BIGQUERY_BASE_URL = "https://bigquery.googleapis.com"
-EXPORT_PROJECT = "brightcart-analytics"  # the GCP project holding the GA4 export dataset
 PAGE_SIZE = 1000  # rows per tabledata.list page: small pages parse faster (STACK.md)
 REPORT_PAGE_SIZE = 10_000
 THROTTLE_PAUSE_SECONDS = 1.0  # Google sends no Retry-After; the client's backoff grows from this floor
@@ -67,23 +63,6 @@ REPORT_DAILY_SESSIONS = ResourceSpec(
 RESOURCES = (EVENTS, REPORT_DAILY_SESSIONS)
 
 
-@dataclass
-class GA4Client(VendorClient):
-    """The shared client plus the property it reads and how far back late events can land."""
-
-    property_id: str = "314159265"
-    late_arrival_days: int = 3
-
-    @property
-    def bigquery_root(self) -> str:
-        # Production splits GA4 over two Google hosts; the simulator serves both from one base URL.
-        return BIGQUERY_BASE_URL if self.base_url == DATA_API_BASE_URL else self.base_url
-
-    @property
-    def dataset_path(self) -> str:
-        return f"{self.bigquery_root}/bigquery/v2/projects/{EXPORT_PROJECT}/datasets/analytics_{self.property_id}"
-
-
 def google_dialect(response: requests.Response) -> float | None:
     """429 RESOURCE_EXHAUSTED, or BigQuery's 403 `rateLimitExceeded` (its per-user request limit)."""
     if response.status_code == 429:
@@ -110,17 +89,20 @@ def property_quota_pressure(response: requests.Response) -> float:
     return 0.0
 
 
-def build_client(settings: Settings) -> GA4Client:
-    client = GA4Client.from_settings(
+def build_client(settings: Settings) -> VendorClient:
+    """One client for both Google hosts: the Data API is its base URL, BigQuery calls go by full URL."""
+    return VendorClient.from_settings(
         settings, "ga4",
-        headers={"Authorization": f"Bearer {settings.secret('ga4_access_token')}"},
+        headers=bearer(settings.secret("ga4_access_token")),
         dialect=google_dialect,
         pressure=property_quota_pressure,
-        property_id=settings.ga4_property_id,
-        late_arrival_days=settings.ga4_late_arrival_days,
     )
-    assert isinstance(client, GA4Client)
-    return client
+
+
+def dataset_url(settings: Settings) -> str:
+    """The export dataset `analytics_<property>` in BigQuery's REST API."""
+    return (f"{settings.bigquery_url}/bigquery/v2/projects/{settings.ga4_export_project}"
+            f"/datasets/analytics_{settings.ga4_property_id}")
 
 
 # -- BigQuery wire decoding -------------------------------------------------------------------------
@@ -155,54 +137,58 @@ def _decode_value(value: Any, field: dict[str, Any]) -> Any:
 
 
 # -- requests ---------------------------------------------------------------------------------------
-def export_dates(client: GA4Client) -> list[dt.date]:
+def _token_param(name: str, token: str | None) -> dict[str, str]:
+    return {name: token} if token else {}
+
+
+def export_dates(client: VendorClient, dataset: str) -> list[dt.date]:
     """Dates with a daily export table (`events_YYYYMMDD`; intraday tables are not read)."""
-    dates: list[dt.date] = []
-    token: str | None = None
-    while True:
-        params = {"maxResults": 1000, **({"pageToken": token} if token else {})}
-        body = client.get_json(f"{client.dataset_path}/tables", params)
-        for table in body.get("tables", []):
-            name = table["tableReference"]["tableId"]
-            if name.startswith("events_") and name[7:].isdigit():
-                dates.append(dt.datetime.strptime(name[7:], "%Y%m%d").date())
-        token = body.get("nextPageToken")
-        if not token:
-            return sorted(dates)
+    bodies = follow_cursor(
+        lambda token: client.get_json(f"{dataset}/tables", {"maxResults": 1000, **_token_param("pageToken", token)}),
+        lambda body: body.get("nextPageToken"))
+    names = [table["tableReference"]["tableId"] for body in bodies for table in body.get("tables", [])]
+    return sorted(dt.datetime.strptime(name[7:], "%Y%m%d").date() for name in names
+                  if name.startswith("events_") and name[7:].isdigit())
 
 
-def dates_to_read(client: GA4Client, window: ExtractWindow, state: dict[str, Any] | None) -> list[dt.date]:
-    """The window's export dates; incremental runs start `late_arrival_days` before the last loaded date."""
+def dates_to_read(client: VendorClient, settings: Settings, window: ExtractWindow,
+                  state: dict[str, Any] | None) -> list[dt.date]:
+    """The window's export dates; incremental runs start `ga4_late_arrival_days` before the last loaded date."""
     start = window.start
     if state is not None and state.get("last_date"):
-        reread = dt.date.fromisoformat(state["last_date"]) - dt.timedelta(days=client.late_arrival_days)
+        reread = dt.date.fromisoformat(state["last_date"]) - dt.timedelta(days=settings.ga4_late_arrival_days)
         start = max(start, reread)
-    return [d for d in export_dates(client) if start <= d < window.end]
+    return [d for d in export_dates(client, dataset_url(settings)) if start <= d < window.end]
 
 
-def table_pages(client: GA4Client, date: dt.date) -> Iterator[Page]:
-    table = f"{client.dataset_path}/tables/events_{date:%Y%m%d}"
+def table_pages(client: VendorClient, settings: Settings, date: dt.date) -> Iterator[Page]:
+    table = f"{dataset_url(settings)}/tables/events_{date:%Y%m%d}"
     fields = client.get_json(table)["schema"]["fields"]
-    token: str | None = None
-    while True:
-        params = {"maxResults": PAGE_SIZE, **({"pageToken": token} if token else {})}
-        body = client.get_json(f"{table}/data", params)
+    bodies = follow_cursor(
+        lambda token: client.get_json(f"{table}/data", {"maxResults": PAGE_SIZE, **_token_param("pageToken", token)}),
+        lambda body: body.get("pageToken"))
+    for body in bodies:
         yield [decode_row(row, fields) for row in body.get("rows", [])]
-        token = body.get("pageToken")
-        if not token:
-            return
 
 
-def report_pages(client: GA4Client, date: dt.date) -> Iterator[Page]:
+def report_pages(client: VendorClient, settings: Settings, date: dt.date) -> Iterator[Page]:
     """The day's sessions report, limit/offset paged, rows keyed by header name."""
-    offset = 0
-    while True:
-        body = client.post_json(f"{client.base_url}/v1beta/properties/{client.property_id}:runReport", {
+    path = f"/v1beta/properties/{settings.ga4_property_id}:runReport"
+
+    def fetch(offset: int | None) -> tuple[int, Any]:
+        offset = offset or 0
+        return offset, client.post_json(path, {
             "dateRanges": [{"startDate": date.isoformat(), "endDate": date.isoformat()}],
             "dimensions": [{"name": d} for d in REPORT_DIMENSIONS],
             "metrics": [{"name": m} for m in REPORT_METRICS],
             "limit": REPORT_PAGE_SIZE, "offset": offset, "returnPropertyQuota": True,
         })
+
+    def next_offset(page: tuple[int, Any]) -> int | None:
+        offset, body = page
+        return offset + REPORT_PAGE_SIZE if offset + REPORT_PAGE_SIZE < int(body.get("rowCount", 0)) else None
+
+    for _, body in follow_cursor(fetch, next_offset):
         dims = [h["name"] for h in body.get("dimensionHeaders", [])]
         metrics = [h["name"] for h in body.get("metricHeaders", [])]
         yield [
@@ -210,20 +196,17 @@ def report_pages(client: GA4Client, date: dt.date) -> Iterator[Page]:
              **{n: v["value"] for n, v in zip(metrics, row["metricValues"], strict=True)}}
             for row in body.get("rows", [])
         ]
-        offset += REPORT_PAGE_SIZE
-        if offset >= int(body.get("rowCount", 0)):
-            return
 
 
 @dlt.source(name="ga4")
-def ga4_source(client: GA4Client, landing: Landing, window: ExtractWindow) -> list[Any]:
+def ga4_source(client: VendorClient, landing: Landing, window: ExtractWindow, settings: Settings) -> list[Any]:
     def by_export_date(spec: ResourceSpec, fetch: Any) -> Any:
         def pages() -> Iterator[Page]:
             # Partitioned runs read exactly their window and leave no state behind.
             state = None if window.partitioned else dlt.current.resource_state()
-            dates = dates_to_read(client, window, state)
+            dates = dates_to_read(client, settings, window, state)
             for date in dates:
-                for page in fetch(client, date):
+                for page in fetch(client, settings, date):
                     yield landing.land(spec.name, date, page, spec.contract)
             if state is not None and dates:
                 state["last_date"] = max(dates[-1], dt.date.fromisoformat(state.get("last_date") or

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import dlt
@@ -21,8 +20,8 @@ import requests
 
 from brightcart_pipeline.lake.landing import Landing, RecordContract
 from brightcart_pipeline.settings import Settings
-from brightcart_pipeline.sources.base import ExtractWindow, Page, ResourceSpec, resource
-from brightcart_pipeline.sources.http import VendorClient
+from brightcart_pipeline.sources.base import ExtractWindow, Page, ResourceSpec, days_between, resource
+from brightcart_pipeline.sources.http import VendorClient, bearer, follow_cursor
 
 API_VERSION = "v18"
 DEFAULT_RETRY_SECONDS = 1.0  # when a RESOURCE_EXHAUSTED answer carries no retry delay
@@ -86,14 +85,6 @@ DAILY_QUERIES = {
 _DURATION = re.compile(r"^(?P<seconds>\d+(?:\.\d+)?)s$")
 
 
-@dataclass
-class AdsApiClient(VendorClient):
-    """The shared client plus what an ads source needs from settings: the account and the lookback."""
-
-    account_id: str = ""
-    lookback_days: int = 0
-
-
 def retry_delay_seconds(body: Any) -> float | None:
     """The wait a GoogleAdsFailure asks for: `google.rpc.RetryInfo` or the quota error's `retryDelay`."""
     error = body[0] if isinstance(body, list) and body else body
@@ -117,44 +108,33 @@ def google_ads_throttle(response: requests.Response) -> float | None:
     return delay if delay is not None else DEFAULT_RETRY_SECONDS
 
 
-def build_client(settings: Settings) -> AdsApiClient:
-    return AdsApiClient.from_settings(
+def build_client(settings: Settings) -> VendorClient:
+    return VendorClient.from_settings(
         settings, "google_ads",
-        headers={
-            "developer-token": settings.secret("google_ads_developer_token"),
-            "Authorization": f"Bearer {settings.secret('google_ads_access_token')}",
-        },
+        headers={"developer-token": settings.secret("google_ads_developer_token"),
+                 **bearer(settings.secret("google_ads_access_token"))},
         dialect=google_ads_throttle,
-        account_id=settings.google_ads_customer_id,
-        lookback_days=settings.google_ads_lookback_days,
     )
 
 
-def search_pages(client: AdsApiClient, query: str) -> Iterator[Page]:
+def search_pages(client: VendorClient, customer_id: str, query: str) -> Iterator[Page]:
     """`googleAds:search`, following `nextPageToken` with the same query (the API requires it)."""
-    path = f"/{API_VERSION}/customers/{client.account_id}/googleAds:search"
-    token: str | None = None
-    while True:
-        body: dict[str, Any] = {"query": query}
-        if token:
-            body["pageToken"] = token
-        page = client.post_json(path, body)
+    path = f"/{API_VERSION}/customers/{customer_id}/googleAds:search"
+    pages = follow_cursor(
+        lambda token: client.post_json(path, {"query": query, **({"pageToken": token} if token else {})}),
+        lambda page: page.get("nextPageToken"))
+    for page in pages:
         yield page.get("results", [])
-        token = page.get("nextPageToken")
-        if not token:
-            return
-
-
-def days_between(start: dt.date, end: dt.date) -> list[dt.date]:
-    return [start + dt.timedelta(days=i) for i in range((end - start).days)]
 
 
 @dlt.source(name="google_ads")
-def google_ads_source(client: AdsApiClient, landing: Landing, window: ExtractWindow) -> list[Any]:
+def google_ads_source(client: VendorClient, landing: Landing, window: ExtractWindow, settings: Settings) -> list[Any]:
+    customer_id = settings.google_ads_customer_id
+
     def snapshot(spec: ResourceSpec) -> Any:
         # The campaign tree is small and has no updated-at filter: read whole, merge on id.
         def pages() -> Iterator[Page]:
-            for page in search_pages(client, SNAPSHOT_QUERIES[spec.name]):
+            for page in search_pages(client, customer_id, SNAPSHOT_QUERIES[spec.name]):
                 yield landing.land(spec.name, window.start, page, spec.contract)
 
         return resource(spec, pages)
@@ -171,13 +151,14 @@ def google_ads_source(client: AdsApiClient, landing: Landing, window: ExtractWin
         ) -> Iterator[Page]:
             for day in days_between(dt.date.fromisoformat(segment_date.start_value), window.end):
                 query = DAILY_QUERIES[spec.name].format(day=day.isoformat())
-                for page in search_pages(client, query):
+                for page in search_pages(client, customer_id, query):
                     yield landing.land(spec.name, day, page, spec.contract)
 
         return resource(spec, pages)
 
     return [
         snapshot(CAMPAIGNS), snapshot(AD_GROUPS), snapshot(ADS),
-        daily(CAMPAIGN_METRICS_DAILY, client.lookback_days), daily(AD_METRICS_DAILY, client.lookback_days),
+        daily(CAMPAIGN_METRICS_DAILY, settings.google_ads_lookback_days),
+        daily(AD_METRICS_DAILY, settings.google_ads_lookback_days),
         daily(CLICK_VIEWS, CLICK_VIEW_LOOKBACK_DAYS),
     ]

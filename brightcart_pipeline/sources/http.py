@@ -10,9 +10,9 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 import requests
@@ -21,6 +21,9 @@ from brightcart_pipeline.settings import Settings, Source
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 MAX_BACKOFF_SECONDS = 60.0
+
+Cursor = TypeVar("Cursor")
+Body = TypeVar("Body")
 
 # A dialect reads a response and returns seconds to wait when it is a throttle signal, else None.
 ThrottleDialect = Callable[[requests.Response], float | None]
@@ -50,6 +53,27 @@ def standard_dialect(response: requests.Response) -> float | None:
     if response.status_code == 429:
         return retry_after_seconds(response) or 1.0
     return None
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The OAuth 2 header Google and HubSpot take."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def follow_cursor(fetch: Callable[[Cursor | None], Body], next_cursor: Callable[[Body], Cursor | None]
+                  ) -> Iterator[Body]:
+    """Every page of a cursor-paged endpoint: `fetch(None)`, then `fetch(cursor)` while the last page names one.
+
+    The vendor says what its cursor is (a page token, an `after`, a next-page URL, an offset) and how
+    a request carries it; the loop is written once.
+    """
+    cursor: Cursor | None = None
+    while True:
+        body = fetch(cursor)
+        yield body
+        cursor = next_cursor(body)
+        if cursor is None or cursor == "":
+            return
 
 
 class Pacer:

@@ -35,8 +35,9 @@ from brightcart_pipeline.sources.base import (
     latest_timestamp,
     parse_timestamp,
     resource,
+    transformer,
 )
-from brightcart_pipeline.sources.http import ExtractError, VendorClient
+from brightcart_pipeline.sources.http import ExtractError, VendorClient, bearer, follow_cursor
 
 SEARCH_PAGE_SIZE = 200
 SEARCH_RESULT_CAP = 10_000
@@ -114,7 +115,7 @@ def _header_int(response: requests.Response, name: str, default: int) -> int:
 def build_client(settings: Settings) -> VendorClient:
     return VendorClient.from_settings(
         settings, "hubspot",
-        headers={"Authorization": f"Bearer {settings.secret('hubspot_access_token')}"},
+        headers=bearer(settings.secret("hubspot_access_token")),
         dialect=hubspot_dialect,
         pressure=rate_limit_pressure,
     )
@@ -159,14 +160,12 @@ def search_pages(client: VendorClient, object_type: str, cursor_property: str, p
 
 def list_pages(client: VendorClient, object_type: str, params: dict[str, Any]) -> Iterator[Page]:
     """The v3 list endpoint, following `paging.next.after`."""
-    after: str | None = None
-    while True:
-        query = {**params, "limit": LIST_PAGE_SIZE, **({"after": after} if after else {})}
-        data = client.get_json(f"/crm/v3/objects/{object_type}", query)
-        yield data.get("results", [])
-        after = data.get("paging", {}).get("next", {}).get("after")
-        if not after:
-            return
+    bodies = follow_cursor(
+        lambda after: client.get_json(f"/crm/v3/objects/{object_type}",
+                                      {**params, "limit": LIST_PAGE_SIZE, **({"after": after} if after else {})}),
+        lambda body: body.get("paging", {}).get("next", {}).get("after"))
+    for body in bodies:
+        yield body.get("results", [])
 
 
 def contact_deal_associations(client: VendorClient, contact_ids: list[str]) -> Page:
@@ -179,7 +178,7 @@ def contact_deal_associations(client: VendorClient, contact_ids: list[str]) -> P
 
 
 @dlt.source(name="hubspot")
-def hubspot_source(client: VendorClient, landing: Landing, window: ExtractWindow) -> list[Any]:
+def hubspot_source(client: VendorClient, landing: Landing, window: ExtractWindow, settings: Settings) -> list[Any]:
     def modified_since(spec: ResourceSpec, object_type: str, cursor_property: str,
                        properties: tuple[str, ...]) -> Any:
         def pages(
@@ -216,7 +215,7 @@ def hubspot_source(client: VendorClient, landing: Landing, window: ExtractWindow
                 found = contact_deal_associations(client, [r["id"] for r in page])
                 yield landing.land(CONTACT_DEAL_ASSOCIATIONS.name, day, found, CONTACT_DEAL_ASSOCIATIONS.contract)
 
-        return dlt.transformer(links, data_from=contacts, **CONTACT_DEAL_ASSOCIATIONS.hints())
+        return transformer(CONTACT_DEAL_ASSOCIATIONS, links, data_from=contacts)
 
     contacts = modified_since(CONTACTS, "contacts", "lastmodifieddate", CONTACT_PROPERTIES)
     return [

@@ -23,12 +23,12 @@ from brightcart_pipeline.sources.base import (
     ExtractWindow,
     Page,
     ResourceSpec,
+    days_between,
     latest_timestamp,
     parse_timestamp,
     resource,
 )
-from brightcart_pipeline.sources.google_ads import AdsApiClient, days_between
-from brightcart_pipeline.sources.http import ExtractError
+from brightcart_pipeline.sources.http import ExtractError, VendorClient, follow_cursor
 
 API_VERSION = "v21.0"
 PAGE_LIMIT = 200
@@ -140,30 +140,26 @@ def usage_pressure(response: requests.Response) -> float:
     return USAGE_PAUSE_SECONDS if percent >= USAGE_SLOWDOWN_PERCENT else 0.0
 
 
-def build_client(settings: Settings) -> AdsApiClient:
-    return AdsApiClient.from_settings(
+def build_client(settings: Settings) -> VendorClient:
+    return VendorClient.from_settings(
         settings, "meta_ads",
         params={"access_token": settings.secret("meta_ads_access_token")},
         dialect=meta_throttle,
         pressure=usage_pressure,
-        account_id=settings.meta_ads_account_id,
-        lookback_days=settings.meta_ads_lookback_days,
     )
 
 
-def paginate(client: AdsApiClient, path: str, params: dict[str, Any] | None) -> Iterator[Page]:
+def paginate(client: VendorClient, path: str, params: dict[str, Any] | None) -> Iterator[Page]:
     """Follow `paging.next` (a full URL carrying every parameter and the `after` cursor)."""
-    url: str | None = path
-    while url:
-        body = client.get_json(url, params)
+    bodies = follow_cursor(lambda url: client.get_json(url or path, None if url else params),
+                           lambda body: body.get("paging", {}).get("next"))
+    for body in bodies:
         yield body.get("data", [])
-        url = body.get("paging", {}).get("next")
-        params = None
 
 
-def run_report(client: AdsApiClient, day: dt.date) -> str:
+def run_report(client: VendorClient, account_id: str, day: dt.date) -> str:
     """Start an async insights report for one day and wait until Meta has finished it."""
-    path = f"/{API_VERSION}/{client.account_id}/insights"
+    path = f"/{API_VERSION}/{account_id}/insights"
     params = {"level": "ad", "time_increment": "1", "fields": INSIGHT_FIELDS,
               "time_range": orjson.dumps({"since": day.isoformat(), "until": day.isoformat()}).decode()}
     report_run_id = str(orjson.loads(client.request("POST", path, params=params).content)["report_run_id"])
@@ -179,9 +175,11 @@ def run_report(client: AdsApiClient, day: dt.date) -> str:
 
 
 @dlt.source(name="meta_ads")
-def meta_ads_source(client: AdsApiClient, landing: Landing, window: ExtractWindow) -> list[Any]:
+def meta_ads_source(client: VendorClient, landing: Landing, window: ExtractWindow, settings: Settings) -> list[Any]:
+    account_id = settings.meta_ads_account_id
+
     def entity_path(spec: ResourceSpec) -> str:
-        return f"/{API_VERSION}/{client.account_id}/{spec.name}"
+        return f"/{API_VERSION}/{account_id}/{spec.name}"
 
     def updated_since(spec: ResourceSpec) -> Any:
         def pages(
@@ -217,11 +215,11 @@ def meta_ads_source(client: AdsApiClient, landing: Landing, window: ExtractWindo
             "date_start",
             initial_value=window.start.isoformat(),
             end_value=window.end.isoformat() if window.partitioned else None,
-            lag=client.lookback_days,  # restated days are re-read every run
+            lag=settings.meta_ads_lookback_days,  # restated days are re-read every run
         ),
     ) -> Iterator[Page]:
         for day in days_between(dt.date.fromisoformat(date_start.start_value), window.end):
-            report_run_id = run_report(client, day)
+            report_run_id = run_report(client, account_id, day)
             path = f"/{API_VERSION}/{report_run_id}/insights"
             for page in paginate(client, path, {"limit": INSIGHTS_PAGE_LIMIT}):
                 yield landing.land(AD_INSIGHTS_DAILY.name, day, page, AD_INSIGHTS_DAILY.contract)

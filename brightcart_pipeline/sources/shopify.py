@@ -23,7 +23,7 @@ from brightcart_pipeline.sources.base import (
     parse_timestamp,
     resource,
 )
-from brightcart_pipeline.sources.http import VendorClient, standard_dialect
+from brightcart_pipeline.sources.http import VendorClient, follow_cursor, standard_dialect
 
 API_VERSION = "2024-10"
 PAGE_SIZE = 250
@@ -70,17 +70,14 @@ def build_client(settings: Settings) -> VendorClient:
 
 def paginate(client: VendorClient, path: str, params: dict[str, Any], key: str) -> Iterator[Page]:
     """Follow `Link: <…page_info=…>; rel="next"`; later pages take only the cursor and limit."""
-    url: str | None = path
-    query: dict[str, Any] | None = params
-    while url:
-        response = client.request("GET", url, params=query)
+    responses = follow_cursor(lambda url: client.request("GET", url or path, params=None if url else params),
+                              lambda response: response.links.get("next", {}).get("url"))
+    for response in responses:
         yield response.json()[key]
-        url = response.links.get("next", {}).get("url")
-        query = None
 
 
 @dlt.source(name="shopify")
-def shopify_source(client: VendorClient, landing: Landing, window: ExtractWindow) -> list[Any]:
+def shopify_source(client: VendorClient, landing: Landing, window: ExtractWindow, settings: Settings) -> list[Any]:
     def updated_since(spec: ResourceSpec, endpoint: str) -> Any:
         def pages(
             updated_at: dlt.sources.incremental[str] = dlt.sources.incremental(
@@ -88,6 +85,9 @@ def shopify_source(client: VendorClient, landing: Landing, window: ExtractWindow
                 initial_value=window.start_utc().isoformat(),
                 end_value=window.end_utc().isoformat() if window.partitioned else None,
                 last_value_func=latest_timestamp,
+                # No boundary dedup: an order re-read at the cursor loads again, so raw's lineage columns
+                # name the newest landed file, exactly as a replay from the lake would.
+                primary_key=(),
             ),
         ) -> Iterator[Page]:
             params = {"limit": PAGE_SIZE, "updated_at_min": updated_at.start_value, "order": "updated_at asc"}

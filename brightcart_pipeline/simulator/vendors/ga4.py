@@ -34,19 +34,20 @@ import orjson
 
 from brightcart_pipeline.simulator.catalog import PRODUCTS, SHOP_CURRENCY, SHOP_DOMAIN
 from brightcart_pipeline.simulator.commerce import order_money
-from brightcart_pipeline.simulator.credentials import DEV_CREDENTIALS
-from brightcart_pipeline.simulator.faults import Fault
+from brightcart_pipeline.simulator.faults import SchemaDrift
 from brightcart_pipeline.simulator.people import mix, person
 from brightcart_pipeline.simulator.server import RateLimit, Request, Response, Route, SimulatorContext
 from brightcart_pipeline.simulator.truth_web import (
     GA4_TZ,
     PAGE_SECONDS,
+    SOURCE_MEDIUM,
     SessionTraffic,
     first_channel,
     ga4_date,
     ga_session_number,
     session_traffic,
 )
+from brightcart_pipeline.simulator.vendors.common import has_bearer
 from brightcart_pipeline.simulator.world import US_PER_SECOND, Day
 
 PROPERTY_ID = "314159265"
@@ -192,7 +193,7 @@ class GA4Vendor:
 
     # -- auth, throttling, errors ---------------------------------------------------------------------
     def unauthorized(self, request: Request) -> Response | None:
-        if request.header("Authorization") == f"Bearer {DEV_CREDENTIALS['ga4_access_token']}":
+        if has_bearer(request, "ga4_access_token"):
             return None
         return self._error(request, 401, "UNAUTHENTICATED", UNAUTHENTICATED, "authError", "Invalid Credentials")
 
@@ -322,46 +323,12 @@ class GA4Vendor:
         schema = copy.deepcopy(EXPORT_SCHEMA)
         if plan_id is None:
             return schema, events
+        faulted = self.context.faults.faulted(self.NAME, "events", events, day_of=lambda _: date,
+                                              deletion_unit=lambda e: e.row["user_pseudo_id"])
         for fault in self.context.faults.data_faults(self.NAME, "events", date):
-            schema, events = self._apply_fault(fault, schema, events)
-        return schema, events
-
-    def _apply_fault(self, fault: Fault, schema: list[dict[str, Any]],
-                     events: list[ExportEvent]) -> tuple[list[dict[str, Any]], list[ExportEvent]]:
-        faults = self.context.faults
-        if fault.kind == "schema_drift":
-            drift = fault.drift
-            for field in schema:
-                field["name"] = drift.rename.get(field["name"], field["name"])
-                if field["name"] in drift.retype and field["type"] in ("INTEGER", "FLOAT"):
-                    field["type"] = "STRING"
-            if drift.add:
-                schema.append(_field(drift.add))
-            rows = []
-            for event in events:
-                row = {drift.rename.get(k, k): v for k, v in event.row.items()}
-                if drift.add:
-                    row[drift.add] = "drift"
-                rows.append(_replace_row(event, row))
-            faults.record_data_fault(fault, len(events))
-            return schema, rows
-        n = min(fault.count, len(events))
-        if fault.kind == "duplicate_records":
-            # Re-sent rows (from mid-table) land on a later page than their originals, as a re-run export can.
-            middle = len(events) // 2
-            faults.record_data_fault(fault, n)
-            return schema, [*events, *events[middle:middle + n]]
-        if fault.kind == "malformed_records":
-            faults.record_data_fault(fault, n)
-            broken = [_replace_row(e, e.row | {"event_timestamp": "N/A"}) for e in events[:n]]
-            return schema, [*broken, *events[n:]]
-        if fault.kind == "deleted_records":
-            # A user-deletion request: every event of the first `count` users disappears.
-            users = sorted({e.row["user_pseudo_id"] for e in events})[:fault.count]
-            kept = [e for e in events if e.row["user_pseudo_id"] not in users]
-            faults.record_data_fault(fault, len(events) - len(kept))
-            return schema, kept
-        return schema, events
+            if fault.kind == "schema_drift":
+                _drift_schema(schema, fault.drift)
+        return schema, [_replace_row(f.item, f.render(f.item.row, _malform)) for f in faulted]
 
     def _session_events(self, day: Day, row: int) -> list[ExportEvent]:
         s = day.sessions
@@ -545,16 +512,43 @@ class GA4Vendor:
         return self._error(request, 400, "INVALID_ARGUMENT", message, "invalid")
 
 
+def _malform(row: dict[str, Any]) -> dict[str, Any]:
+    return row | {"event_timestamp": "N/A"}
+
+
+def _drift_schema(schema: list[dict[str, Any]], drift: SchemaDrift) -> None:
+    """The table schema after `drift` (the rows are drifted by `faults.drift_record`): dotted paths into RECORDs."""
+    def parent_fields(path: str) -> tuple[list[dict[str, Any]] | None, str]:
+        *parents, leaf = path.split(".")
+        fields: list[dict[str, Any]] | None = schema
+        for part in parents:
+            found = next((f for f in fields or [] if f["name"] == part and "fields" in f), None)
+            fields = found["fields"] if found else None
+        return fields, leaf
+
+    for old, new in drift.rename.items():
+        fields, leaf = parent_fields(old)
+        for field in fields or []:
+            if field["name"] == leaf:
+                field["name"] = new.split(".")[-1]
+    for path in drift.retype:
+        fields, leaf = parent_fields(path)
+        for field in fields or []:
+            if field["name"] == leaf and field["type"] in ("INTEGER", "FLOAT"):
+                field["type"] = "STRING"
+    if drift.add:
+        fields, leaf = parent_fields(drift.add)
+        if fields is not None:
+            fields.append(_field(leaf))
+
+
 def _replace_row(event: ExportEvent, row: dict[str, Any]) -> ExportEvent:
     return ExportEvent(row, event.arrived_us, event.session, event.dims, event.internal, event.revenue)
 
 
 def _first_touch(channel: str, campaign: str | None) -> dict[str, str]:
     """The user-scoped `traffic_source` record (first acquisition), as the export names it."""
-    names = {"google_paid": ("google", "cpc"), "meta_paid": ("facebook", "paid_social"),
-             "organic_search": ("google", "organic"), "direct": ("(direct)", "(none)"),
-             "email": ("klaviyo", "email"), "referral": ("partner-blog", "referral")}
-    source, medium = names[channel]
+    source, medium = SOURCE_MEDIUM[channel]
     default = {"organic_search": "(organic)", "direct": "(direct)"}.get(channel, "(referral)")
     return {"name": campaign if campaign and channel not in ("organic_search", "direct") else default,
             "medium": medium, "source": source}

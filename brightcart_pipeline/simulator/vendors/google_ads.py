@@ -32,9 +32,10 @@ from brightcart_pipeline.simulator.catalog import (
     Campaign,
 )
 from brightcart_pipeline.simulator.credentials import DEV_CREDENTIALS
-from brightcart_pipeline.simulator.faults import Fault
 from brightcart_pipeline.simulator.server import RateLimit, Request, Response, Route, SimulatorContext
 from brightcart_pipeline.simulator.truth_ads import AdMetricsRow, reported_metrics
+from brightcart_pipeline.simulator.truth_web import utm_query
+from brightcart_pipeline.simulator.vendors.common import has_bearer
 
 PAGE_SIZE = 10_000
 CUSTOMER_ID = GOOGLE_ACCOUNT.account_id
@@ -195,7 +196,7 @@ def campaign_fields(c: Campaign) -> dict[str, Any]:
             "campaign.bidding_strategy_type": "MAXIMIZE_CONVERSION_VALUE",
             "campaign.campaign_budget": _rn("campaignBudgets", c.campaign_id),
             "campaign.start_date": "2026-09-01", "campaign.end_date": "2037-12-30",
-            "campaign.final_url_suffix": f"utm_source=google&utm_medium=cpc&utm_campaign={c.utm_campaign}"}
+            "campaign.final_url_suffix": utm_query("google_paid", c.utm_campaign)}
 
 
 def ad_group_fields(g: AdGroup | None) -> dict[str, Any]:
@@ -210,8 +211,7 @@ def ad_group_fields(g: AdGroup | None) -> dict[str, Any]:
 
 def landing_url(ad: Ad) -> str:
     campaign = CAMPAIGN_BY_ID[ad.campaign_id]
-    return (f"https://{SHOP_DOMAIN}/?utm_source=google&utm_medium=cpc&utm_campaign={campaign.utm_campaign}"
-            f"&utm_content={ad.utm_content}")
+    return f"https://{SHOP_DOMAIN}/?{utm_query('google_paid', campaign.utm_campaign, ad.utm_content)}"
 
 
 def ad_group_ad_fields(ad: Ad | None) -> dict[str, Any]:
@@ -290,7 +290,7 @@ class GoogleAdsVendor:
 
     # -- protocol ---------------------------------------------------------------------------------
     def unauthorized(self, request: Request) -> Response | None:
-        if request.header("Authorization") != f"Bearer {DEV_CREDENTIALS['google_ads_access_token']}":
+        if not has_bearer(request, "google_ads_access_token"):
             return self._failure(request, 401, "UNAUTHENTICATED",
                                  "Request had invalid authentication credentials. Expected OAuth 2 access token, "
                                  "login cookie or other valid authentication credential.",
@@ -456,8 +456,8 @@ class GoogleAdsVendor:
         return rows
 
     def _apply_data_faults(self, resource: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return apply_record_faults(self.context, self.NAME, resource, rows,
-                                   day_of=lambda r: r.get("segments", {}).get("date"), malform=_malform)
+        faulted = self.context.faults.faulted(self.NAME, resource, rows, day_of=_segment_date)
+        return [f.render(f.item, _malform) for f in faulted]
 
     # -- paging and envelopes ---------------------------------------------------------------------
     @staticmethod
@@ -512,6 +512,11 @@ def _field_mask(query: Query) -> str:
     return ",".join(".".join(camel(p) for p in f.split(".")) for f in query.fields)
 
 
+def _segment_date(row: dict[str, Any]) -> dt.date | None:
+    day = row.get("segments", {}).get("date")
+    return dt.date.fromisoformat(day) if day else None
+
+
 def _malform(record: dict[str, Any]) -> dict[str, Any]:
     """A broken row: a metric that is not a number, or a click without its gclid."""
     broken = orjson.loads(orjson.dumps(record))
@@ -520,69 +525,6 @@ def _malform(record: dict[str, Any]) -> dict[str, Any]:
     elif "clickView" in broken:
         broken["clickView"].pop("gclid", None)
     return broken
-
-
-# -- data faults (shared with the Meta vendor) ------------------------------------------------------
-def _path_get(record: dict[str, Any], path: str) -> tuple[dict[str, Any] | None, str]:
-    *parents, leaf = path.split(".")
-    node: Any = record
-    for part in parents:
-        node = node.get(part) if isinstance(node, dict) else None
-    return (node if isinstance(node, dict) else None), leaf
-
-
-def _drift(record: dict[str, Any], fault: Fault) -> dict[str, Any]:
-    drifted = orjson.loads(orjson.dumps(record))
-    if fault.drift.add:
-        parent, leaf = _path_get(drifted, fault.drift.add)
-        if parent is not None:
-            parent[leaf] = "drift"
-    for old, new in fault.drift.rename.items():
-        parent, leaf = _path_get(drifted, old)
-        if parent is not None and leaf in parent:
-            parent[new.split(".")[-1]] = parent.pop(leaf)
-    for name in fault.drift.retype:
-        parent, leaf = _path_get(drifted, name)
-        value = parent.get(leaf) if parent is not None else None
-        if isinstance(value, bool) or value is None or parent is None:
-            continue
-        if isinstance(value, int | float):
-            parent[leaf] = str(value)
-        elif isinstance(value, str):  # numbers that travel as strings become numbers
-            try:
-                parent[leaf] = float(value)
-            except ValueError:
-                continue
-    return drifted
-
-
-def apply_record_faults(context: SimulatorContext, vendor: str, resource: str, rows: list[dict[str, Any]],
-                        day_of: Callable[[dict[str, Any]], str | None],
-                        malform: Callable[[dict[str, Any]], dict[str, Any]]) -> list[dict[str, Any]]:
-    """Apply the plan's data faults to a whole result (before paging), deterministically.
-
-    Schema drift changes every record of the fault's day; the other kinds take the day's first
-    `count` records: malformed ones are broken in place, duplicates are repeated at the end of the
-    result (so on a later page), deleted ones disappear.
-    """
-    days = {day_of(r) for r in rows} - {None}
-    faults = [f for d in sorted(days) for f in context.faults.data_faults(vendor, resource, dt.date.fromisoformat(d))]
-    for fault in faults:
-        day = fault.on.isoformat()
-        positions = [i for i, r in enumerate(rows) if day_of(r) == day]
-        chosen = set(positions if fault.kind == "schema_drift" else positions[:fault.count])
-        if not chosen:
-            continue
-        context.faults.record_data_fault(fault, len(chosen))
-        if fault.kind == "schema_drift":
-            rows = [_drift(r, fault) if i in chosen else r for i, r in enumerate(rows)]
-        elif fault.kind == "malformed_records":
-            rows = [malform(r) if i in chosen else r for i, r in enumerate(rows)]
-        elif fault.kind == "duplicate_records":
-            rows = [*rows, *(rows[i] for i in sorted(chosen))]
-        elif fault.kind == "deleted_records":
-            rows = [r for i, r in enumerate(rows) if i not in chosen]
-    return rows
 
 
 def build(context: SimulatorContext) -> GoogleAdsVendor:

@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from brightcart_pipeline.simulator.credentials import DEV_CREDENTIALS
-from brightcart_pipeline.simulator.faults import Fault
+from brightcart_pipeline.simulator.faults import Faulted
 from brightcart_pipeline.simulator.people import person
 from brightcart_pipeline.simulator.server import (
     RateLimit,
@@ -33,6 +32,7 @@ from brightcart_pipeline.simulator.server import (
     SlidingWindow,
 )
 from brightcart_pipeline.simulator.truth_web import TrueContact, TrueDeal, crm_contacts, crm_deals
+from brightcart_pipeline.simulator.vendors.common import has_bearer, page_limit
 from brightcart_pipeline.simulator.world import US_PER_SECOND
 
 LIST_MAX_LIMIT = 100
@@ -53,6 +53,8 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "EQ": lambda a, b: a == b, "NEQ": lambda a, b: a != b, "GT": lambda a, b: a > b, "GTE": lambda a, b: a >= b,
     "LT": lambda a, b: a < b, "LTE": lambda a, b: a <= b,
 }
+# Deletions are archives in HubSpot (`_deleted_contacts`), so rendering meets only these data faults.
+RENDER_FAULTS = ("schema_drift", "malformed_records", "duplicate_records")
 DATE_PROPERTIES = frozenset({"createdate", "lastmodifieddate", "hs_lastmodifieddate", "closedate"})
 
 
@@ -128,7 +130,7 @@ class HubSpotVendor:
 
     # -- auth, throttling, errors ---------------------------------------------------------------------
     def unauthorized(self, request: Request) -> Response | None:
-        if request.header("Authorization") == f"Bearer {DEV_CREDENTIALS['hubspot_access_token']}":
+        if has_bearer(request, "hubspot_access_token"):
             return None
         return Response.json({
             "status": "error",
@@ -252,51 +254,16 @@ class HubSpotVendor:
         return body
 
     # -- data faults ----------------------------------------------------------------------------------
-    def _faulted(self, object_type: str, records: list[CrmRecord]) -> list[tuple[CrmRecord, Fault | None]]:
-        """Records paired with the render fault they meet; duplicates re-appended after the originals."""
-        out: list[tuple[CrmRecord, Fault | None]] = [(r, None) for r in records]
-        days = sorted({r.data_day for r in records})
-        for day in days:
-            for fault in self.context.faults.data_faults(self.NAME, object_type, day):
-                of_day = [i for i, (r, _) in enumerate(out) if r.data_day == day]
-                if fault.kind == "duplicate_records":
-                    again = [out[i] for i in of_day[-fault.count:]]  # the day's last: never the malformed
-                    out.extend(again)
-                    self.context.faults.record_data_fault(fault, len(again))
-                elif fault.kind in ("schema_drift", "malformed_records"):
-                    chosen = of_day if fault.kind == "schema_drift" else of_day[:fault.count]
-                    for i in chosen:
-                        out[i] = (out[i][0], fault)
-                    self.context.faults.record_data_fault(fault, len(chosen))
-        return out
-
-    @staticmethod
-    def _apply(body: dict[str, Any], fault: Fault | None) -> dict[str, Any]:
-        if fault is None:
-            return body
-        if fault.kind == "malformed_records":
-            return {k: v for k, v in body.items() if k != "createdAt"}
-        drifted = dict(body)
-        props = dict(body["properties"])
-        if fault.drift.add:
-            props[fault.drift.add] = "drift"
-        for old, new in fault.drift.rename.items():
-            for target in (drifted, props):
-                if old in target:
-                    target[new] = target.pop(old)
-        for name in fault.drift.retype:
-            for target in (drifted, props):
-                if target.get(name) is not None:
-                    target[name] = {"value": target[name]}
-        drifted["properties"] = props
-        return drifted
+    def _faulted(self, object_type: str, records: list[CrmRecord]) -> list[Faulted[CrmRecord]]:
+        """Records with the render faults of their data day; `deleted_records` archives (`_deleted_contacts`)."""
+        return self.context.faults.faulted(self.NAME, object_type, records, day_of=lambda r: r.data_day,
+                                           kinds=RENDER_FAULTS)
 
     # -- endpoints ------------------------------------------------------------------------------------
     def list_objects(self, request: Request, object_type: str) -> Response:
-        limit_text = request.param("limit", str(LIST_DEFAULT_LIMIT)) or str(LIST_DEFAULT_LIMIT)
-        if not limit_text.isdigit() or not 1 <= int(limit_text) <= LIST_MAX_LIMIT:
+        limit = page_limit(request, LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT)
+        if limit is None:
             return self._bad_request(request, f"limit must be between 1 and {LIST_MAX_LIMIT}")
-        limit = int(limit_text)
         archived = (request.param("archived") or "false").lower() == "true"
         wanted = _csv(request.query.get("properties"))
         associations = tuple(a for a in _csv(request.query.get("associations")) or [] if a in ("contacts", "deals"))
@@ -306,7 +273,8 @@ class HubSpotVendor:
             return self._bad_request(request, "after must be a paging cursor returned by this endpoint")
         rows = self._faulted(object_type, records)
         page = rows[offset:offset + limit]
-        body: dict[str, Any] = {"results": [self._apply(self._render(r, wanted, associations), f) for r, f in page]}
+        body: dict[str, Any] = {"results": [f.render(self._render(f.item, wanted, associations), _malform)
+                                            for f in page]}
         if offset + limit < len(rows):
             after = str(offset + limit)
             query = f"limit={limit}&after={after}&archived={str(archived).lower()}"
@@ -337,7 +305,8 @@ class HubSpotVendor:
         rows = self._faulted(object_type, matched)
         page = rows[offset:offset + limit]
         out: dict[str, Any] = {"total": len(rows),
-                               "results": [self._apply(self._render(r, body.get("properties")), f) for r, f in page]}
+                               "results": [f.render(self._render(f.item, body.get("properties")), _malform)
+                                           for f in page]}
         if offset + limit < len(rows):
             out["paging"] = {"next": {"after": str(offset + limit)}}
         return self._ok(out)
@@ -371,6 +340,10 @@ class HubSpotVendor:
         ids = self._associations(from_type, int(object_id))
         return self._ok({"results": [{"toObjectId": i, "associationTypes": [
             {"category": "HUBSPOT_DEFINED", "typeId": type_id, "label": None}]} for i in ids]})
+
+
+def _malform(body: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if k != "createdAt"}
 
 
 def _utc_day(ts_us: int) -> dt.date:

@@ -35,7 +35,8 @@ from brightcart_pipeline.simulator.catalog import (
 from brightcart_pipeline.simulator.credentials import DEV_CREDENTIALS
 from brightcart_pipeline.simulator.server import RateLimit, Request, Response, Route, SimulatorContext
 from brightcart_pipeline.simulator.truth_ads import META_CENT_MICROS, AdMetricsRow, reported_metrics
-from brightcart_pipeline.simulator.vendors.google_ads import apply_record_faults
+from brightcart_pipeline.simulator.truth_web import utm_query
+from brightcart_pipeline.simulator.vendors.common import page_limit
 from brightcart_pipeline.simulator.world import US_PER_SECOND
 
 ACCOUNT_NUMBER = META_ACCOUNT.account_id.removeprefix("act_")
@@ -206,8 +207,7 @@ class MetaAdsVendor:
     @staticmethod
     def _creative(a: Ad) -> dict[str, Any]:
         campaign = CAMPAIGN_BY_ID[a.campaign_id]
-        tags = f"utm_source=facebook&utm_medium=paid_social&utm_campaign={campaign.utm_campaign}" \
-               f"&utm_content={a.utm_content}"
+        tags = utm_query("meta_paid", campaign.utm_campaign, a.utm_content)
         return {"id": a.creative_id, "name": f"{a.name} creative", "account_id": ACCOUNT_NUMBER,
                 "title": a.headline, "body": "BrightCart: thoughtfully made everyday goods.", "object_type": "SHARE",
                 "url_tags": tags, "status": "ACTIVE",
@@ -323,8 +323,9 @@ class MetaAdsVendor:
             stop = start if daily else until.isoformat()
             rows.append(self._insight(groups[key], level, fields, start, stop))
         if daily:
-            rows = apply_record_faults(self.context, self.NAME, "insights", rows,
-                                       day_of=lambda r: r.get("date_start"), malform=_malform)
+            faulted = self.context.faults.faulted(self.NAME, "insights", rows,
+                                                  day_of=lambda r: dt.date.fromisoformat(r["date_start"]))
+            rows = [f.render(f.item, _malform) for f in faulted]
         return rows
 
     @staticmethod
@@ -359,10 +360,9 @@ class MetaAdsVendor:
 
     # -- paging and envelopes ---------------------------------------------------------------------
     def _page(self, request: Request, records: list[dict[str, Any]], kind: str) -> Response:
-        limit_text = request.param("limit", str(DEFAULT_LIMIT)) or str(DEFAULT_LIMIT)
-        if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_LIMIT:
+        limit = page_limit(request, DEFAULT_LIMIT, MAX_LIMIT)
+        if limit is None:
             return self._error(request, 400, f"(#100) limit must be an integer between 1 and {MAX_LIMIT}", 100)
-        limit = int(limit_text)
         after = request.param("after")
         try:
             offset = int(base64.b64decode(after, validate=True)) + 1 if after else 0

@@ -19,7 +19,6 @@ import numpy as np
 import orjson
 
 from brightcart_pipeline.simulator.catalog import (
-    CAMPAIGN_BY_ID,
     PRODUCTS,
     SHOP_CURRENCY,
     SHOP_DOMAIN,
@@ -27,18 +26,17 @@ from brightcart_pipeline.simulator.catalog import (
 )
 from brightcart_pipeline.simulator.commerce import OrderMoney, money, order_money
 from brightcart_pipeline.simulator.credentials import DEV_CREDENTIALS
-from brightcart_pipeline.simulator.faults import Fault
 from brightcart_pipeline.simulator.people import email_variant, person
 from brightcart_pipeline.simulator.server import RateLimit, Request, Response, Route, SimulatorContext
-from brightcart_pipeline.simulator.world import CHANNELS, US_PER_SECOND, Day
+from brightcart_pipeline.simulator.truth_web import session_traffic
+from brightcart_pipeline.simulator.vendors.common import page_limit
+from brightcart_pipeline.simulator.world import US_PER_SECOND, Day
 
 SHOP_TZ = ZoneInfo(SHOP_TIMEZONE)
 MAX_LIMIT = 250
 DEFAULT_LIMIT = 50
 BUCKET_SIZE = 40
 CURSOR_ONLY_PARAMS = {"page_info", "limit", "fields"}
-UTM_SOURCE = {"google_paid": ("google", "cpc"), "meta_paid": ("facebook", "paid_social"),
-              "email": ("klaviyo", "email"), "referral": ("partner-blog", "referral")}
 
 
 def shop_time(ts_us: int) -> str:
@@ -285,28 +283,13 @@ class ShopifyVendor:
             "customer": customer,
         }
 
-    def _landing(self, day: Day, session_row: int) -> tuple[str | None, str | None]:
-        """The landing URL with the UTMs and click id the visit arrived with."""
+    @staticmethod
+    def _landing(day: Day, session_row: int) -> tuple[str | None, str | None]:
+        """`landing_site` and `referring_site`: the visit's own landing page (`truth_web.session_traffic`)."""
         if session_row < 0:
             return None, None
-        sessions, clicks = day.sessions, day.clicks
-        assert sessions is not None and clicks is not None
-        channel = CHANNELS[int(sessions.channel[session_row])]
-        if channel in ("direct", "organic_search"):
-            referrer = "https://www.google.com/" if channel == "organic_search" else None
-            return "/", referrer
-        source, medium = UTM_SOURCE[channel]
-        params = {"utm_source": source, "utm_medium": medium}
-        click = int(sessions.click_index[session_row])
-        if click >= 0:
-            campaign = CAMPAIGN_BY_ID[str(clicks.campaign_id[click])]
-            params["utm_campaign"] = campaign.utm_campaign
-            if clicks.ad_id[click]:
-                params["utm_content"] = f"ad_{clicks.ad_id[click]}"
-            params["gclid" if channel == "google_paid" else "fbclid"] = str(clicks.click_id[click])
-        else:
-            params["utm_campaign"] = "newsletter" if channel == "email" else "partner"
-        return f"/?{urlencode(params)}", None
+        traffic = session_traffic(day, session_row)
+        return traffic.landing_path(), traffic.referrer
 
     # -- customers --------------------------------------------------------------------------------
     def _customers(self) -> dict[int, dict[str, Any]]:
@@ -405,10 +388,9 @@ class ShopifyVendor:
 
     # -- paging -----------------------------------------------------------------------------------
     def _paged(self, request: Request, version: str, key: str, select: Any, render: Any) -> Response:
-        limit_text = request.param("limit", str(DEFAULT_LIMIT)) or str(DEFAULT_LIMIT)
-        if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_LIMIT:
+        limit = page_limit(request, DEFAULT_LIMIT, MAX_LIMIT)
+        if limit is None:
             return Response.json({"errors": {"limit": [f"must be between 1 and {MAX_LIMIT}"]}}, 400)
-        limit = int(limit_text)
         page_info = request.param("page_info")
         if page_info:
             extra = set(request.query) - CURSOR_ONLY_PARAMS
@@ -423,10 +405,8 @@ class ShopifyVendor:
         else:
             filters = {k: v[0] for k, v in request.query.items() if k not in CURSOR_ONLY_PARAMS}
             offset = 0
-        items = select(filters)
-        page = items[offset:offset + limit]
-        records = [render(item) for item in page]
-        records = self._apply_data_faults(key, page, records, offset)
+        items = self.context.faults.faulted(self.NAME, key, select(filters), day_of=_order_day)
+        records = [f.render(render(f.item), _malform) for f in items[offset:offset + limit]]
         headers = {"X-Shopify-Shop-Api-Call-Limit": f"1/{BUCKET_SIZE}"}
         if offset + limit < len(items):
             # The cursor pins the filters, as Shopify's page_info does; the offset is our own detail.
@@ -439,44 +419,14 @@ class ShopifyVendor:
     def _ok(self, payload: dict[str, Any]) -> Response:
         return Response.json(payload, headers={"X-Shopify-Shop-Api-Call-Limit": f"1/{BUCKET_SIZE}"})
 
-    def _apply_data_faults(self, key: str, page: list[Any], records: list[dict[str, Any]],
-                           offset: int) -> list[dict[str, Any]]:
-        out = records
-        for n, item in enumerate(page):
-            data_day = item.day.date if isinstance(item, OrderRef) else None
-            if data_day is None:
-                continue
-            for fault in self.context.faults.data_faults(self.NAME, key, data_day):
-                out = _apply_fault(fault, out, n, self.context)
-        return out
+
+def _order_day(item: Any) -> dt.date | None:
+    """An order's data day (its world day); customers meet no data faults."""
+    return item.day.date if isinstance(item, OrderRef) else None
 
 
-def _apply_fault(fault: Fault, records: list[dict[str, Any]], n: int,
-                 context: SimulatorContext) -> list[dict[str, Any]]:
-    """Apply one data fault to record `n` of a page (deterministic: decided by the record's id)."""
-    record = records[n]
-    chosen = int(record.get("id", 0)) % 997 < fault.count * 10  # a stable, small subset of the day
-    if fault.kind == "schema_drift":
-        drifted = dict(record)
-        if fault.drift.add:
-            drifted[fault.drift.add] = "drift"
-        for old, new in fault.drift.rename.items():
-            if old in drifted:
-                drifted[new] = drifted.pop(old)
-        for name in fault.drift.retype:
-            if name in drifted and drifted[name] is not None:
-                drifted[name] = {"value": drifted[name]}
-        context.faults.record_data_fault(fault)
-        return [*records[:n], drifted, *records[n + 1:]]
-    if not chosen:
-        return records
-    context.faults.record_data_fault(fault)
-    if fault.kind == "malformed_records":
-        broken = {k: v for k, v in record.items() if k != "created_at"} | {"total_price": "N/A"}
-        return [*records[:n], broken, *records[n + 1:]]
-    if fault.kind == "duplicate_records":
-        return [*records, record]
-    return records
+def _malform(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k != "created_at"} | {"total_price": "N/A"}
 
 
 def build(context: SimulatorContext) -> ShopifyVendor:
