@@ -226,11 +226,9 @@ def run_bench(scale: float, days: int, out_dir: Path, seed: int = 7, port: int =
 
 
 def _dbt_build(settings: Settings) -> int:
-    from brightcart_pipeline.assets.transform import DBT_PROJECT_DIR, dbt_env
+    from brightcart_pipeline.assets.transform import run_dbt_build
 
-    env = {**os.environ, **dbt_env(settings)}
-    subprocess.run([str(Path(sys.executable).parent / "dbt"), "build", "--quiet"], cwd=DBT_PROJECT_DIR, env=env,
-                   check=True, capture_output=True)
+    run_dbt_build(settings)
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         return sum(n for (n,) in con.sql("select estimated_size from duckdb_tables() "
                                          "where schema_name in ('core', 'marketing', 'finance')").fetchall())

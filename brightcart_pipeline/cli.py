@@ -162,6 +162,33 @@ def bench(scale: float, days: int, out_dir: Path) -> None:
     console.print(f"written to {out_dir}/")
 
 
+@main.command()
+@click.option("--email", help="The person's email, in any of its spellings.")
+@click.option("--hubspot-contact-id", help="A HubSpot contact id.")
+@click.option("--shopify-customer-id", help="A Shopify customer id.")
+@click.option("--queue", is_flag=True, help="Only record the request; the daily build carries it out.")
+def forget(email: str | None, hubspot_contact_id: str | None, shopify_customer_id: str | None, queue: bool) -> None:
+    """Delete a person everywhere: lake files rewritten, raw rows removed, marts rebuilt; audited."""
+    import duckdb
+
+    from brightcart_pipeline.privacy.deletion import record_request
+    from brightcart_pipeline.privacy.forget import process_deletion_requests
+
+    given = {"email": email, "hubspot_contact_id": hubspot_contact_id, "shopify_customer_id": shopify_customer_id}
+    given = {kind: value for kind, value in given.items() if value}
+    if not given:
+        fail("give --email, --hubspot-contact-id or --shopify-customer-id")
+    settings = current_settings()
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        ids = [record_request(con, kind, value).request_id for kind, value in given.items()]
+    console.print(f"recorded deletion request(s): {', '.join(ids)}")
+    if queue:
+        return
+    outcome = process_deletion_requests(settings)
+    console.print(f"done: {outcome.lake_files_rewritten} lake file(s) rewritten, "
+                  f"{outcome.raw_rows_deleted} raw row(s) deleted, marts rebuilt")
+
+
 def print_summary(settings: Settings, outcome: Any, seconds: float) -> None:
     import duckdb
 

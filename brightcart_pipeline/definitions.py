@@ -11,11 +11,12 @@ from dagster_dlt import DagsterDltResource
 
 from brightcart_pipeline.assets.ingest import build_ingest_assets
 from brightcart_pipeline.assets.operations import extract_sla, lake_retention
+from brightcart_pipeline.assets.privacy import deletion_requests, deletion_requests_completed
 from brightcart_pipeline.assets.quality import shopify_orders_reconcile
 from brightcart_pipeline.assets.transform import brightcart_dbt_models, dbt_resource
 from brightcart_pipeline.automation.jobs import ingest_job, transform_job
 from brightcart_pipeline.automation.schedules import schedules
-from brightcart_pipeline.automation.sensors import build_finance_sla_sensor, run_failure_alert
+from brightcart_pipeline.automation.sensors import build_finance_sla_sensor, deletion_sla, run_failure_alert
 from brightcart_pipeline.settings import get_settings
 from brightcart_pipeline.sources import available_sources
 
@@ -31,11 +32,12 @@ FINANCE_FRESHNESS = dg.FreshnessPolicy.cron(deadline_cron=f"{deadline.minute} {d
                                             lower_bound_delta=dt.timedelta(hours=2), timezone="UTC")
 
 defs = dg.Definitions(
-    assets=[*ingest_assets, brightcart_dbt_models, extract_sla, lake_retention],
+    assets=[*ingest_assets, brightcart_dbt_models, extract_sla, lake_retention, deletion_requests,
+            deletion_requests_completed],
     asset_checks=[shopify_orders_reconcile],
     jobs=[ingest_job, transform_job],
     schedules=schedules,
-    sensors=[run_failure_alert, build_finance_sla_sensor(ingest_keys)],
+    sensors=[run_failure_alert, build_finance_sla_sensor(ingest_keys), deletion_sla],
     resources={"dlt": DagsterDltResource(), "dbt": dbt_resource(settings)},
     # One DuckDB file takes one writer: locally every step runs in one process, one after another.
     executor=dg.in_process_executor if settings.target == "local" else dg.multiprocess_executor,

@@ -30,7 +30,7 @@ def test_asset_graph_connects_ingest_to_marts():
     assert {"raw_shopify/orders", "raw_shopify/customers", "staging/stg_shopify__orders",
             "staging/stg_shopify__refund_lines", "core/fct_orders", "reference/fx_rates_daily"} <= keys
     parents = {k.to_user_string() for k in graph.get(dg.AssetKey(["staging", "stg_shopify__orders"])).parent_keys}
-    assert parents == {"raw_shopify/orders"}
+    assert parents == {"raw_shopify/orders", "privacy/deletion_requests"}
     fct_parents = {k.to_user_string() for k in graph.get(dg.AssetKey(["core", "fct_orders"])).parent_keys}
     assert fct_parents == {"staging/stg_shopify__orders", "staging/stg_shopify__refund_lines"}
 

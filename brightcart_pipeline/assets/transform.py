@@ -34,8 +34,28 @@ def dbt_resource(settings: Settings) -> DbtCliResource:
     return DbtCliResource(project_dir=dbt_project, target=settings.target, dbt_executable=dbt_executable)
 
 
+def run_dbt_build(settings: Settings, *args: str) -> None:
+    """`dbt build` outside Dagster (deletions, benchmarks), against the same settings-chosen target."""
+    import subprocess
+
+    dbt = str(Path(sys.executable).parent / "dbt")
+    env = {**os.environ, **dbt_env(settings)}
+    result = subprocess.run([dbt, "build", "--quiet", *args], cwd=DBT_PROJECT_DIR, env=env, capture_output=True,
+                            text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"dbt build failed:\n{result.stdout[-4000:]}{result.stderr[-2000:]}")
+
+
 class LayerTranslator(DagsterDbtTranslator):
-    """Groups follow the dbt folders (staging, intermediate, core, marketing, finance)."""
+    """Groups follow the dbt folders (staging, intermediate, core, marketing, finance); staging models also wait
+    for the day's deletion requests, so no mart is built from raw rows that are being forgotten."""
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = manifest["nodes"].get(unique_id, {})
+        if props.get("resource_type") == "model" and props.get("fqn", [None, None])[1] == "staging":
+            spec = spec.merge_attributes(deps=[dg.AssetKey(["privacy", "deletion_requests"])])
+        return spec
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])

@@ -4,10 +4,12 @@ import datetime as dt
 from collections.abc import Sequence
 
 import dagster as dg
+import duckdb
 
 from brightcart_pipeline.automation.alerts import Alert, send_alert
 from brightcart_pipeline.automation.jobs import transform_job
 from brightcart_pipeline.automation.sla import finance_build_late
+from brightcart_pipeline.privacy.deletion import overdue_requests
 from brightcart_pipeline.settings import get_settings
 
 
@@ -59,3 +61,20 @@ def build_finance_sla_sensor(ingest_keys: Sequence[dg.AssetKey]) -> dg.SensorDef
         return dg.SkipReason(f"alerted: {late}")
 
     return finance_sla
+
+
+@dg.sensor(name="deletion_sla", minimum_interval_seconds=1800, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Alerts on every deletion request older than 72 hours and not yet complete.")
+def deletion_sla(context: dg.SensorEvaluationContext) -> dg.SkipReason:
+    settings = get_settings()
+    if not settings.warehouse_path.exists():
+        return dg.SkipReason("no warehouse yet")
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        overdue = overdue_requests(con, utcnow())
+    alerted = set(filter(None, (context.cursor or "").split(",")))
+    fresh = [(request_id, received) for request_id, received in overdue if request_id not in alerted]
+    for request_id, received in fresh:
+        detail = f"request {request_id} received {received:%Y-%m-%d %H:%M} UTC is not complete"
+        send_alert(settings, Alert(kind="deletion_sla", title="Deletion request overdue (72 h)", detail=detail))
+    context.update_cursor(",".join(sorted(alerted | {r for r, _ in fresh})))
+    return dg.SkipReason(f"{len(overdue)} overdue request(s), {len(fresh)} newly alerted")

@@ -1,0 +1,212 @@
+"""Deletion requests ("forget me"): resolve the person, then remove every record carrying any of their
+identifiers from the lake (files rewritten), the raw tables and, by a rebuild, everything downstream.
+
+The request table and the audit trail live in the warehouse's `privacy` schema, so a request and each of its
+steps can be shown and checked. A request keeps the identifier it was made with only until it completes;
+afterwards only a salted hash remains.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+from dlt.common.normalizers.naming.snake_case import NamingConvention
+
+from brightcart_pipeline.lake.landing import DEAD_LETTER, RAW, LakeKey, decode_records, encode_records
+from brightcart_pipeline.lake.store import LakeStore
+from brightcart_pipeline.privacy.identifiers import normalise_email, normalise_identifier
+from brightcart_pipeline.sources import source_module
+
+REQUEST_TYPES = ("email", "hubspot_contact_id", "shopify_customer_id")
+DEADLINE = dt.timedelta(hours=72)
+_naming = NamingConvention()
+
+SCHEMA_SQL = """
+create schema if not exists privacy;
+create table if not exists privacy.deletion_requests (
+    request_id varchar primary key,
+    received_at timestamptz not null,
+    identifier_type varchar not null,
+    identifier_hash varchar not null,
+    identifier_value varchar,
+    status varchar not null,
+    completed_at timestamptz
+);
+create table if not exists privacy.deletion_audit (
+    request_id varchar not null,
+    happened_at timestamptz not null,
+    step varchar not null,
+    detail varchar
+);
+"""
+
+
+def identifier_hash(identifier_type: str, value: str, salt: str = "brightcart") -> str:
+    return hashlib.sha256(f"{salt}:{identifier_type}:{value}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class DeletionRequest:
+    request_id: str
+    received_at: dt.datetime
+    identifier_type: str
+    identifier_value: str
+
+
+@dataclass
+class ErasureSet:
+    """Every identifier of one person, as the matcher looks for them in records."""
+
+    emails: set[str] = field(default_factory=set)  # canonical
+    values: set[str] = field(default_factory=set)  # ids, click ids, client ids, phones as text
+
+    def matches(self, record: Any) -> bool:
+        return any(self._is_theirs(value) for value in _scalars(record))
+
+    def _is_theirs(self, value: Any) -> bool:
+        if isinstance(value, bool) or value is None:
+            return False
+        text = str(value).strip()
+        if text in self.values:
+            return True
+        return "@" in text and normalise_email(text) in self.emails
+
+
+def _scalars(value: Any) -> Iterator[Any]:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _scalars(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _scalars(item)
+    else:
+        yield value
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(SCHEMA_SQL)
+
+
+def audit(con: duckdb.DuckDBPyConnection, request_id: str, step: str, detail: str = "") -> None:
+    con.execute("insert into privacy.deletion_audit values (?, ?, ?, ?)",
+                [request_id, dt.datetime.now(dt.UTC), step, detail])
+
+
+def record_request(con: duckdb.DuckDBPyConnection, identifier_type: str, value: str,
+                   received_at: dt.datetime | None = None) -> DeletionRequest:
+    if identifier_type not in REQUEST_TYPES:
+        raise ValueError(f"identifier type {identifier_type!r}: expected one of {', '.join(REQUEST_TYPES)}")
+    ensure_schema(con)
+    request = DeletionRequest(str(uuid.uuid4()), received_at or dt.datetime.now(dt.UTC), identifier_type, value)
+    con.execute("insert into privacy.deletion_requests values (?, ?, ?, ?, ?, 'received', null)",
+                [request.request_id, request.received_at, identifier_type,
+                 identifier_hash(identifier_type, normalise_identifier(identifier_type, value)), value])
+    audit(con, request.request_id, "received", identifier_type)
+    return request
+
+
+def pending_requests(con: duckdb.DuckDBPyConnection) -> list[DeletionRequest]:
+    ensure_schema(con)
+    rows = con.execute("select request_id, received_at, identifier_type, identifier_value "
+                       "from privacy.deletion_requests where status <> 'completed' order by received_at").fetchall()
+    return [DeletionRequest(*row) for row in rows]
+
+
+def status_of(con: duckdb.DuckDBPyConnection, request_id: str) -> str:
+    row = con.execute("select status from privacy.deletion_requests where request_id = ?", [request_id]).fetchone()
+    return row[0] if row else "unknown"
+
+
+def overdue_requests(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> list[tuple[str, dt.datetime]]:
+    """Requests older than 72 hours and not complete: the legal deadline has passed."""
+    if not _table_exists(con, "privacy", "deletion_requests"):
+        return []
+    return con.execute("select request_id, received_at from privacy.deletion_requests "
+                       "where status <> 'completed' and received_at < ?", [now - DEADLINE]).fetchall()
+
+
+def resolve_person(con: duckdb.DuckDBPyConnection, identifier_type: str, value: str) -> ErasureSet:
+    """The person behind one identifier, through the identity graph; every identifier of theirs."""
+    node = f"{identifier_type}:{normalise_identifier(identifier_type, value)}"
+    nodes = [n for (n,) in con.execute(
+        "select graph.identifier_node from intermediate.int_identity_graph as graph "
+        "where graph.person_key in (select person_key from intermediate.int_identity_graph "
+        "where identifier_node = ?)", [node]).fetchall()] or [node]
+    erasure = ErasureSet()
+    for found in nodes:
+        kind, _, found_value = found.partition(":")
+        if kind == "email":
+            erasure.emails.add(found_value)
+        else:
+            erasure.values.add(found_value)
+    return erasure
+
+
+def scrub_lake(lake: LakeStore, erasure: ErasureSet) -> dict[str, list[dict[str, Any]]]:
+    """Rewrite every lake file that holds one of the person's records; returns removed records by raw file."""
+    removed: dict[str, list[dict[str, Any]]] = {}
+    for zone in (RAW, DEAD_LETTER):
+        for key in lake.list(f"{zone}/"):
+            records = decode_records(lake.read(key))
+            kept = [r for r in records if not erasure.matches(r)]
+            if len(kept) == len(records):
+                continue
+            if zone == RAW:
+                removed[key] = [r for r in records if erasure.matches(r)]
+            if kept:
+                lake.write(key, encode_records(kept))
+            else:
+                lake.delete(key)
+    return removed
+
+
+def _normalised_value(record: dict[str, Any], column: str) -> Any:
+    """The value dlt stores in `column` (a `__`-joined, snake_cased path) for a raw record."""
+    value: Any = record
+    for part in column.split("__"):
+        if not isinstance(value, dict):
+            return None
+        value = next((v for k, v in value.items() if _naming.normalize_identifier(k) == part), None)
+    return value
+
+
+def delete_from_raw(con: duckdb.DuckDBPyConnection, removed: dict[str, list[dict[str, Any]]]) -> int:
+    """Delete the removed records' rows from the raw tables, by primary key."""
+    deleted = 0
+    by_table: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for key, records in removed.items():
+        parsed = LakeKey.parse(key)
+        by_table.setdefault((parsed.source, parsed.resource), []).extend(records)
+    for (source, resource), records in by_table.items():
+        spec = next((s for s in source_module(source).RESOURCES if s.name == resource), None)
+        if spec is None or not _table_exists(con, f"raw_{source}", resource):
+            continue
+        columns = list(spec.primary_key)
+        where = " and ".join(f'cast("{c}" as varchar) = ?' for c in columns)
+        for record in records:
+            values = [str(_normalised_value(record, c)) for c in columns]
+            deleted += len(con.execute(f'delete from raw_{source}."{resource}" where {where} returning 1',
+                                       values).fetchall())
+    return deleted
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(con.execute("select 1 from information_schema.tables where table_schema = ? and table_name = ?",
+                            [schema, table]).fetchone())
+
+
+def mark(con: duckdb.DuckDBPyConnection, request: DeletionRequest, status: str) -> None:
+    """Move a request on; once completed, only the hash of its identifier is kept."""
+    if status == "completed":
+        con.execute("update privacy.deletion_requests set status = ?, completed_at = ?, identifier_value = null "
+                    "where request_id = ?", [status, dt.datetime.now(dt.UTC), request.request_id])
+    else:
+        con.execute("update privacy.deletion_requests set status = ? where request_id = ?",
+                    [status, request.request_id])
+    audit(con, request.request_id, status)

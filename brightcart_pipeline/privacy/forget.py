@@ -1,0 +1,62 @@
+"""Carry out pending deletion requests end to end: lake and raw first, then the marts rebuilt from raw."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from brightcart_pipeline.assets.transform import run_dbt_build
+from brightcart_pipeline.lake.store import open_lake
+from brightcart_pipeline.privacy.deletion import (
+    audit,
+    delete_from_raw,
+    mark,
+    pending_requests,
+    resolve_person,
+    scrub_lake,
+    status_of,
+)
+from brightcart_pipeline.settings import Settings
+
+
+@dataclass
+class ForgetOutcome:
+    requests: int = 0
+    lake_files_rewritten: int = 0
+    raw_rows_deleted: int = 0
+
+
+def process_deletion_requests(settings: Settings, rebuild: bool = True) -> ForgetOutcome:
+    outcome = ForgetOutcome()
+    lake = open_lake(settings)
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        requests = pending_requests(con)
+        for request in requests:
+            erasure = resolve_person(con, request.identifier_type, request.identifier_value)
+            audit(con, request.request_id, "resolved",
+                  f"{len(erasure.emails)} email(s), {len(erasure.values)} other identifier(s)")
+            removed = scrub_lake(lake, erasure)
+            audit(con, request.request_id, "lake_rewritten", f"{len(removed)} raw file(s)")
+            deleted = delete_from_raw(con, removed)
+            audit(con, request.request_id, "raw_deleted", f"{deleted} row(s)")
+            mark(con, request, "raw_done")
+            outcome.lake_files_rewritten += len(removed)
+            outcome.raw_rows_deleted += deleted
+        # Deleted rows must not linger in free blocks of the file.
+        con.execute("checkpoint")
+    outcome.requests = len(requests)
+    if requests and rebuild:
+        run_dbt_build(settings)
+        complete_rebuilt_requests(settings)
+    return outcome
+
+
+def complete_rebuilt_requests(settings: Settings) -> int:
+    """Requests whose raw rows are gone are complete once the marts have been rebuilt from raw."""
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        waiting = [r for r in pending_requests(con) if status_of(con, r.request_id) == "raw_done"]
+        for request in waiting:
+            audit(con, request.request_id, "marts_rebuilt")
+            mark(con, request, "completed")
+    return len(waiting)
