@@ -9,6 +9,9 @@ import dlt
 from brightcart_pipeline.settings import Settings
 
 
+SNOWFLAKE_STAGE = "{database}.LOADING.DLT_S3_STAGE"
+
+
 def dlt_destination(settings: Settings) -> Any:
     if settings.target == "local":
         settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
@@ -24,7 +27,9 @@ def dlt_destination(settings: Settings) -> Any:
         credentials["private_key"] = settings.snowflake_private_key_path.read_text()
     elif settings.snowflake_password:
         credentials["password"] = settings.snowflake_password.get_secret_value()
-    return dlt.destinations.snowflake(credentials=credentials)
+    # COPY INTO reads the staged parquet through the storage-integration stage (deploy/snowflake/03_*.sql).
+    return dlt.destinations.snowflake(credentials=credentials, stage_name=SNOWFLAKE_STAGE.format(
+        database=settings.snowflake_database), query_tag='{{"pipeline": "brightcart", "table": "{table}"}}')
 
 
 def dlt_staging(settings: Settings) -> Any:
