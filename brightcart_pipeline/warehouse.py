@@ -8,7 +8,6 @@ import dlt
 
 from brightcart_pipeline.settings import Settings
 
-
 SNOWFLAKE_STAGE = "{database}.LOADING.DLT_S3_STAGE"
 
 
