@@ -12,7 +12,7 @@ from dagster_dlt import DagsterDltResource
 from brightcart_pipeline.assets.ingest import build_ingest_assets
 from brightcart_pipeline.assets.operations import extract_sla, lake_retention
 from brightcart_pipeline.assets.privacy import deletion_requests, deletion_requests_completed
-from brightcart_pipeline.assets.quality import shopify_orders_reconcile
+from brightcart_pipeline.assets.quality import quality_checks
 from brightcart_pipeline.assets.transform import brightcart_dbt_models, dbt_resource
 from brightcart_pipeline.automation.jobs import ingest_job, transform_job
 from brightcart_pipeline.automation.schedules import schedules
@@ -34,7 +34,7 @@ FINANCE_FRESHNESS = dg.FreshnessPolicy.cron(deadline_cron=f"{deadline.minute} {d
 defs = dg.Definitions(
     assets=[*ingest_assets, brightcart_dbt_models, extract_sla, lake_retention, deletion_requests,
             deletion_requests_completed],
-    asset_checks=[shopify_orders_reconcile],
+    asset_checks=quality_checks,
     jobs=[ingest_job, transform_job],
     schedules=schedules,
     sensors=[run_failure_alert, build_finance_sla_sensor(ingest_keys), deletion_sla],

@@ -11,8 +11,6 @@ cells as `[{"v": ...}]`; tables.get `schema.fields[]` with name/type/mode/fields
 from __future__ import annotations
 
 import datetime as dt
-import gzip
-import json
 from collections import Counter
 from pathlib import Path
 
@@ -21,6 +19,8 @@ import pytest
 import requests
 
 from brightcart_pipeline.ingest import run_ingest, run_replay
+from brightcart_pipeline.lake.landing import decode_records
+from brightcart_pipeline.lake.store import open_lake
 from brightcart_pipeline.settings import Settings, load_settings
 from brightcart_pipeline.simulator.credentials import DEV_CREDENTIALS
 from brightcart_pipeline.simulator.faults import Fault, FaultPlan, SchemaDrift
@@ -85,8 +85,9 @@ def raw(settings, sql: str):
 def test_export_speaks_bigquery_rest(server):
     tables = get(server, f"{DATASET}/tables").json()
     assert tables["kind"] == "bigquery#tableList"
+    # From the day before the world's first day: Dublin's first day starts on New York's evening before.
     assert [t["tableReference"]["tableId"] for t in tables["tables"]] == [
-        "events_20261001", "events_20261002", "events_20261003"]
+        "events_20260930", "events_20261001", "events_20261002", "events_20261003"]
 
     table = get(server, f"{DATASET}/tables/events_20261002").json()
     fields = {f["name"]: f for f in table["schema"]["fields"]}
@@ -186,9 +187,10 @@ def test_throttles_and_data_faults(server, tmp_path):
 
     table_rows = int(get(server, f"{DATASET}/tables/events_20261001").json()["numRows"])
     assert result.landed["events"] == table_rows and result.rejected["events"] == 3
-    dead = list((tmp_path / "lake" / "dead_letter" / "ga4" / "events" / "dt=2026-10-01").glob("*.jsonl.gz"))
+    lake = open_lake(settings)
+    dead = lake.list("dead_letter/ga4/events/dt=2026-10-01/")
     assert dead
-    reasons = [json.loads(line)["reason"] for f in dead for line in gzip.decompress(f.read_bytes()).splitlines()]
+    reasons = [r["reason"] for key in dead for r in decode_records(lake.read(key))]
     assert reasons == ["field 'event_timestamp' should be an integer, got 'N/A'"] * 3
 
     keys = raw(settings, "select count(*), count(distinct (user_pseudo_id, event_timestamp, event_name, "

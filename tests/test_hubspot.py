@@ -11,14 +11,14 @@ error bodies `status`/`message`/`correlationId`/`category`, throttles `errorType
 from __future__ import annotations
 
 import datetime as dt
-import gzip
-import json
 
 import duckdb
 import pytest
 import requests
 
 from brightcart_pipeline.ingest import run_ingest, run_replay
+from brightcart_pipeline.lake.landing import decode_records
+from brightcart_pipeline.lake.store import open_lake
 from brightcart_pipeline.settings import load_settings
 from brightcart_pipeline.simulator.credentials import DEV_CREDENTIALS
 from brightcart_pipeline.simulator.faults import Fault, FaultPlan, SchemaDrift
@@ -154,8 +154,9 @@ def test_throttles_and_data_faults(server, tmp_path):
     result = run_ingest(settings, "hubspot", ExtractWindow(day, day + dt.timedelta(days=1), partitioned=True))
     assert result.throttled >= 3
     assert result.rejected["contacts"] == 2
-    dead = list((tmp_path / "lake" / "dead_letter" / "hubspot" / "contacts").rglob("*.jsonl.gz"))
-    reasons = [json.loads(line)["reason"] for f in dead for line in gzip.decompress(f.read_bytes()).splitlines()]
+    lake = open_lake(settings)
+    dead = lake.list("dead_letter/hubspot/contacts/")
+    reasons = [r["reason"] for key in dead for r in decode_records(lake.read(key))]
     assert reasons == ["required field 'createdAt' is missing"] * 2
     total, distinct, drifted = raw(settings, "select count(*), count(distinct id), count(properties__hs_latest_"
                                              "source_data_2) from raw_hubspot.contacts")[0]

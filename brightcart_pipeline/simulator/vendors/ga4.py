@@ -236,7 +236,9 @@ class GA4Vendor:
         """Days whose daily table exists: the export runs once the property's day is over."""
         as_of = self.context.as_of_us
         dates = []
-        for date in self.context.world.config.dates:
+        config = self.context.world.config
+        # The day before `start` too: its evening already holds visits from Meta clicks on Dublin's first day.
+        for date in [config.first_utc_day, *config.dates]:
             day_end = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(), tzinfo=GA4_TZ)
             if int(day_end.timestamp()) * US_PER_SECOND <= as_of:
                 dates.append(date)
