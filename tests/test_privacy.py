@@ -138,8 +138,9 @@ def test_forgetting_a_person_removes_them_everywhere_and_nobody_else(simulator, 
     assert warehouse_hits(settings, identifiers, email) == []
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         after = con.sql("select count(*), sum(net_sales) from core.fct_orders").fetchone()
-        steps = [s for (s,) in con.sql("select step from privacy.deletion_audit where request_id = ? order by happened_at",
-                                       params=[request.request_id]).fetchall()]
+        steps = [s for (s,) in con.sql(
+            "select step from privacy.deletion_audit where request_id = ? order by happened_at",
+            params=[request.request_id]).fetchall()]
         stored = con.sql("select status, identifier_value, completed_at is not null from privacy.deletion_requests"
                          ).fetchone()
     assert after[0] == before[0] - len(theirs)
