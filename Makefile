@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 MANIFEST := dbt_project/target/manifest.json
 export DAGSTER_HOME ?= $(CURDIR)/.brightcart/dagster_home
 
-.PHONY: install system-deps demo test test-fast test-snowflake lint dev simulate lock clean
+.PHONY: install system-deps bench demo test test-fast test-snowflake lint dev simulate lock clean dashboard
 
 install: $(STAMP) $(MANIFEST)
 
@@ -53,6 +53,14 @@ dev: install
 
 simulate: install
 	$(BIN)/brightcart simulate
+
+# Marketing and Finance dashboards on http://127.0.0.1:8501 (numbers through brightcart_pipeline.metrics).
+dashboard: install
+	$(BIN)/brightcart dashboard
+
+# Performance lives here, never in timed tests: records/s, CPU and peak RSS per stage at a stated scale.
+bench: install
+	$(BIN)/brightcart bench --scale $(or $(SCALE),0.001) --days $(or $(DAYS),1)
 
 lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock

@@ -217,7 +217,10 @@ def print_summary(settings: Settings, outcome: Any, seconds: float) -> None:
                   f"web UI:    make dev  (runs of this demo are in {settings.dagster_home})")
 
 
+from brightcart_pipeline.metrics_cli import dashboard_command, metrics_group  # noqa: E402
 
+main.add_command(metrics_group)
+main.add_command(dashboard_command)
 
 
 if __name__ == "__main__":

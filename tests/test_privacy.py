@@ -47,13 +47,15 @@ def test_deletion_sla_sensor_alerts_on_overdue_requests_only(tmp_path, monkeypat
 
 
 def person_with_everything(world, as_of_us):
-    """A person with a paid Google click that became a session and an order (so also a CRM contact)."""
+    """A one-browser person with a paid Google click that became a session and an order (so a CRM contact)."""
     for day in world.days():
         sessions, orders = day.sessions, day.orders
         for row in range(len(orders.order_id)):
             session = int(orders.session_row[row])
+            # One device: a second browser that never logs in or buys cannot be known to be theirs.
             if session >= 0 and CHANNELS[int(sessions.channel[session])] == "google_paid" \
-                    and bool(sessions.ga4_tracked[session]) and int(orders.created_ts[row]) <= as_of_us:
+                    and bool(sessions.ga4_tracked[session]) and int(orders.created_ts[row]) <= as_of_us \
+                    and person(int(orders.person_id[row])).devices == 1:
                 return int(orders.person_id[row]), day, row
     raise AssertionError("the test world has no person with a paid, tracked, ordering visit")
 

@@ -37,6 +37,6 @@ select
     orders.referring_site,
     coalesce(refunds.sales_returns, 0) as sales_returns,
     coalesce(refunds.refunded_tax, 0) as refunded_tax,
-    orders.gross_sales - orders.discounts - coalesce(refunds.sales_returns, 0) as net_sales
+    {{ net_sales('orders.gross_sales', 'orders.discounts', 'coalesce(refunds.sales_returns, 0)') }} as net_sales
 from orders
 left join refunds on orders.order_id = refunds.order_id

@@ -1,0 +1,1 @@
+"""Streamlit dashboards (Marketing, Finance) that read numbers only through `brightcart_pipeline.metrics`."""

@@ -1,0 +1,171 @@
+"""What both pages share: cached metric calls, the filters, and figures captioned with their definitions.
+
+Every number comes from `brightcart_pipeline.metrics` (MetricFlow over the semantic layer); this module
+only arranges, formats and charts what it returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from brightcart_pipeline import metrics
+
+CACHE_SECONDS = 300
+CHANNEL = "channel"  # the channel entity: BrightCart's channel grouping
+CAMPAIGN = "campaign__campaign_name"
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def catalog() -> dict[str, dict[str, object]]:
+    """Metric name → label and definition."""
+    return {m.name: {"label": m.label, "description": m.description} for m in metrics.list_metrics()}
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def run(names: tuple[str, ...], group_by: tuple[str, ...], start: dt.date | None, end: dt.date | None,
+        where: tuple[str, ...] = ()) -> pd.DataFrame:
+    return metrics.query(list(names), list(group_by), start, end, list(where))
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def saved(name: str, start: dt.date | None, end: dt.date | None, where: tuple[str, ...] = ()) -> pd.DataFrame:
+    return metrics.saved_query(name, start, end, list(where))
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def values(metric: str, dimension: str) -> list[str]:
+    return metrics.dimension_values(metric, dimension)
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def reaches(names: tuple[str, ...], item: str) -> bool:
+    return metrics.can_group_by(list(names), item)
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def data_range(metric: str) -> tuple[dt.date, dt.date] | None:
+    return metrics.metric_date_range(metric)
+
+
+def have(*names: str) -> bool:
+    return all(name in catalog() for name in names)
+
+
+def label(name: str) -> str:
+    return str(catalog()[name]["label"])
+
+
+def definition(name: str) -> str:
+    return str(catalog()[name]["description"])
+
+
+def ready() -> bool:
+    """False (with what to run first) while the warehouse or the marts are missing."""
+    try:
+        found = data_range("orders") if have("orders") else None
+    except metrics.MetricsUnavailable as error:
+        st.info(f"**No data yet: run `make demo` first.** {error}")
+        return False
+    if found is None:
+        st.info("**No data yet: run `make demo` first** (the warehouse has no orders to report).")
+        return False
+    return True
+
+
+@dataclass
+class Filters:
+    start: dt.date
+    end: dt.date
+    channels: list[str] = field(default_factory=list)
+    campaigns: list[str] = field(default_factory=list)
+
+    def where(self, metric_names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+        """MetricFlow filters for the chosen channels and campaigns, where every metric has that dimension."""
+        clauses = []
+        for item, chosen in ((CHANNEL, self.channels), (CAMPAIGN, self.campaigns)):
+            if chosen and reaches(tuple(metric_names), item):
+                quoted = ", ".join("'" + value.replace("'", "''") + "'" for value in chosen)
+                kind = "Entity" if "__" not in item else "Dimension"
+                clauses.append(f"{{{{ {kind}('{item}') }}}} in ({quoted})")
+        return tuple(clauses)
+
+    def applies_to(self, metric_names: tuple[str, ...] | list[str]) -> bool:
+        return len(self.where(metric_names)) == bool(self.channels) + bool(self.campaigns)
+
+
+def sidebar_filters() -> Filters:
+    first, last = data_range("orders") or (dt.date.today(), dt.date.today())
+    st.sidebar.header("Filters")
+    picked = st.sidebar.date_input("Date range", value=(first, last), min_value=first - dt.timedelta(days=365),
+                                   max_value=last + dt.timedelta(days=365), key="date_range")
+    start, end = (picked if isinstance(picked, tuple) and len(picked) == 2 else (first, last))
+    channels = st.sidebar.multiselect("Channel", values("spend", CHANNEL)) if have("spend") else []
+    campaigns = st.sidebar.multiselect("Campaign", values("spend", CAMPAIGN)) if have("spend") else []
+    st.sidebar.caption("Channel and campaign filters apply to the figures that have a channel or campaign; "
+                       "the others say so under them.")
+    return Filters(start, end, channels, campaigns)
+
+
+def fmt(name: str, value: object) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "–"
+    number = float(value)  # type: ignore[arg-type]
+    if name in {"ctr", "cac_payback"} or name.startswith("share"):
+        return f"{number:.2%}"
+    if name in {"roas", "mer", "platform_roas"} or name.startswith("roas"):
+        return f"{number:.2f}×"
+    if name in {"orders", "sessions", "leads", "clicks", "impressions", "new_customers", "returning_customers"}:
+        return f"{number:,.0f}"
+    return f"${number:,.2f}"
+
+
+def headline(names: list[str], filters: Filters) -> dict[str, object]:
+    """One figure per metric over the filtered period, each with its definition; returns the values shown."""
+    names = [n for n in names if have(n)]
+    if not names:
+        return {}
+    shown: dict[str, object] = {}
+    columns = st.columns(len(names))
+    for column, name in zip(columns, names, strict=True):
+        frame = run((name,), (), filters.start, filters.end, filters.where([name]))
+        value = frame[name].iloc[0] if not frame.empty else None
+        shown[name] = value
+        with column:
+            st.metric(label(name), fmt(name, value), help=definition(name))
+            st.caption(definition(name) + ("" if filters.applies_to([name]) else " (not filtered by channel/campaign)"),
+                       help=name)
+    return shown
+
+
+def caption_for(names: list[str], filters: Filters | None = None) -> None:
+    """The definition text of each metric in a chart or table, under it."""
+    for name in names:
+        if have(name):
+            note = "" if filters is None or filters.applies_to([name]) else " (not filtered by channel/campaign)"
+            st.caption(f"**{label(name)}** (`{name}`): {definition(name)}{note}")
+
+
+def missing(names: list[str]) -> bool:
+    """Say which metrics are not in the semantic layer yet; True when some are missing."""
+    absent = [n for n in names if not have(n)]
+    if absent:
+        st.info(f"Not in the semantic layer yet: {', '.join(absent)}.")
+    return bool(absent)
+
+
+def line_chart(frame: pd.DataFrame, x: str, y: str, color: str | None, title: str) -> None:
+    encoding = {"x": alt.X(f"{x}:T", title="day"), "y": alt.Y(f"{y}:Q", title=label(y)),
+                "tooltip": [x, y] + ([color] if color else [])}
+    if color:
+        encoding["color"] = alt.Color(f"{color}:N")
+    st.altair_chart(alt.Chart(frame, title=title).mark_line(point=True).encode(**encoding), use_container_width=True)
+
+
+def as_table(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """Column headings as metric labels for display."""
+    return frame.rename(columns={n: label(n) for n in names if have(n) and n in frame.columns})
