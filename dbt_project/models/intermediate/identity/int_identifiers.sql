@@ -38,8 +38,13 @@ grouped as (
 matched as (
     select
         grouped.identifier_node,
-        min(exclusions.reason) as exclusion_reason,
-        min(exclusions.category) as exclusion_category
+        -- a test account on the internal domain (the QA address) is a test account
+        coalesce(
+            min(case when exclusions.category = 'test' then exclusions.reason end), min(exclusions.reason)
+        ) as exclusion_reason,
+        coalesce(
+            min(case when exclusions.category = 'test' then exclusions.category end), min(exclusions.category)
+        ) as exclusion_category
     from grouped
     inner join exclusions
         on
