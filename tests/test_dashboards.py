@@ -20,7 +20,7 @@ import pytest
 from brightcart_pipeline import metrics
 from brightcart_pipeline.settings import PROJECT_ROOT
 from tests.support.browser import artifact, chromium, free_port, wait_for_http
-from tests.test_metrics import BuiltWorld, build_world
+from tests.test_metrics import BuiltWorld
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -77,8 +77,8 @@ def money(value: float) -> str:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltWorld:
-    return build_world(tmp_path_factory.getbasetemp() / "metrics_world")
+def built(built_world: BuiltWorld) -> BuiltWorld:
+    return built_world
 
 
 def test_marketing_and_finance_pages_show_the_metrics_layer_numbers(built, monkeypatch):

@@ -14,28 +14,20 @@ import os
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 import pytest
 from click.testing import CliRunner
 
 from brightcart_pipeline import metrics
-from brightcart_pipeline.ingest import run_ingest
-from brightcart_pipeline.settings import PROJECT_ROOT, Settings
+from brightcart_pipeline.settings import PROJECT_ROOT
 from brightcart_pipeline.simulator.catalog import ACCOUNT_BY_PLATFORM, CAMPAIGN_BY_ID, rate_to_usd
-from brightcart_pipeline.simulator.server import SimulatorServer
-from brightcart_pipeline.simulator.truth_ads import RESTATEMENT_DAYS, true_ad_rows
+from brightcart_pipeline.simulator.truth_ads import true_ad_rows
 from brightcart_pipeline.simulator.truth_commerce import TrueOrder, true_orders
-from brightcart_pipeline.simulator.world import World, WorldConfig
-from brightcart_pipeline.sources.base import ExtractWindow
-from tests.conftest import dbt_build, settings_for
+from tests.conftest import BuiltWorld
 
 pytestmark = pytest.mark.integration
 
-# Small: GA4 renders ~7 events per visit and dominates the ingest time.
-METRICS_WORLD = WorldConfig(seed=23, start=dt.date(2026, 10, 1), days=4, scale=0.00015)
 SOURCES = ("shopify", "google_ads", "meta_ads", "ga4", "hubspot")
 PLATFORMS = ("google_ads", "meta_ads")
 
@@ -50,40 +42,9 @@ def channel_of(campaign_id: str) -> str:
 DASHBOARDS = PROJECT_ROOT / "brightcart_pipeline" / "dashboards"
 
 
-@dataclass
-class BuiltWorld:
-    settings: Settings
-    world: World
-    as_of_us: int
-    manifest: Path
-
-
-_BUILT: dict[str, BuiltWorld] = {}
-
-
-def build_world(base: Path) -> BuiltWorld:
-    """Ingest every source with the clock past the ads' restatement window, then build the analyst schema
-    and the semantic layer with everything upstream (dbt tests included). Built once per test session."""
-    if "world" not in _BUILT:
-        with SimulatorServer(METRICS_WORLD) as server:
-            world = server.world
-            # Ads are final RESTATEMENT_DAYS after a day: read them when every simulated day is final.
-            clock = dt.datetime.combine(world.config.end + dt.timedelta(days=RESTATEMENT_DAYS + 1), dt.time(6),
-                                        tzinfo=dt.UTC)
-            server.context.set_clock(clock)
-            settings = settings_for(base, server)
-            for source in SOURCES:
-                run_ingest(settings, source, ExtractWindow(world.config.first_utc_day, world.config.end))
-            as_of_us = server.context.as_of_us
-        target = base / "dbt_target"
-        dbt_build(settings, "--select", "+path:models/analyst +path:models/semantic", "--target-path", str(target))
-        _BUILT["world"] = BuiltWorld(settings, world, as_of_us, target / "semantic_manifest.json")
-    return _BUILT["world"]
-
-
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltWorld]:
-    result = build_world(tmp_path_factory.getbasetemp() / "metrics_world")
+def built(built_world: BuiltWorld) -> Iterator[BuiltWorld]:
+    result = built_world
     previous = os.environ.get("BRIGHTCART_SEMANTIC_MANIFEST")
     os.environ["BRIGHTCART_SEMANTIC_MANIFEST"] = str(result.manifest)
     yield result

@@ -120,7 +120,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
                                                      dt.time(6), tzinfo=dt.UTC))
         for source in ("shopify", *PLATFORMS):
             run_ingest(settings, source, window)
-        dbt("build", "--select", *MY_MODELS, "--vars", "{ads_restatement_lookback_days: 1}")
+        dbt("build", "--select", *MY_MODELS, "--indirect-selection", "cautious",
+            "--vars", "{ads_restatement_lookback_days: 1}")
         yield Built(settings, world, server.context.as_of_us, preliminary, dbt)
 
 
