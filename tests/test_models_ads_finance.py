@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-import duckdb
 import numpy as np
 import pytest
 from dbt.adapters.duckdb.connections import DuckDBConnectionManager
@@ -40,6 +39,7 @@ from brightcart_pipeline.simulator.truth_commerce import true_orders
 from brightcart_pipeline.simulator.world import World
 from brightcart_pipeline.sources.base import ExtractWindow
 from tests.conftest import DBT, TEST_WORLD, settings_for
+from tests.support.warehouse import query
 
 pytestmark = pytest.mark.integration
 
@@ -84,11 +84,6 @@ class Built:
     as_of_us: int
     preliminary_ads: list[tuple]  # fct_ad_performance_daily after the first load
     dbt: Dbt
-
-
-def query(settings: Settings, sql: str) -> list[tuple]:
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        return con.sql(sql).fetchall()
 
 
 def ad_rows(settings: Settings) -> list[tuple]:
