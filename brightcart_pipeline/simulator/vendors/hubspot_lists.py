@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from brightcart_pipeline.simulator.server import Request, Response, Route, SimulatorContext
-from brightcart_pipeline.simulator.truth_web import crm_contacts
 from brightcart_pipeline.simulator.vendors.common import page_limit
 from brightcart_pipeline.simulator.vendors.hubspot import HubSpotVendor, hubspot_time
 
@@ -67,7 +66,8 @@ class HubSpotListsVendor(HubSpotVendor):
 
     def _contact_ids(self) -> set[int]:
         """Contact ids HubSpot knows as of the clock; merged-away ids still resolve, as in HubSpot."""
-        return set(crm_contacts(self.context.world, self.context.as_of_us))
+        contacts, _ = self._crm(self.context.as_of_us)
+        return set(contacts)
 
     def _not_found(self, request: Request, list_id: str) -> Response:
         return Response.json({"status": "error", "message": f"List does not exist with ID {list_id}.",
