@@ -48,7 +48,7 @@ DBT_VARS = {"audiences_as_of": AS_OF.strftime("%Y-%m-%d %H:%M:%S"), "cart_abando
             RULES.cart_min_minutes, "cart_abandonment_max_hours": RULES.cart_max_hours,
             "product_view_days": RULES.product_view_days, "lapsed_customer_days": RULES.lapsed_customer_days,
             "new_lead_days": RULES.new_lead_days, "high_ltv_top_share": RULES.high_ltv_top_share}
-BATCH = 5  # both destinations' limits lowered so a tiny world still needs several requests
+BATCH = 25  # both destinations' limits lowered so a tiny world still needs several requests
 POLICY = SizePolicy(min_size=1, max_change_share=0.5)
 
 
@@ -285,7 +285,8 @@ def test_an_oversized_swing_holds_the_sync_and_fails_the_check(simulator, wareho
     contact_of = {p: c for p, c, _ in members(warehouse)["cart_abandoners"]}
     wanted_after = {p for p in after & addressable if contact_of[p] in lists_before}
     assert 0 < len(wanted_after) < 0.5 * len(lists_before), "the narrowed window must be a big swing"
-    rebuild(warehouse, warehouse.home / "dbt_target", "marts.audiences", cart_abandonment_max_hours=4)
+    rebuild(warehouse, warehouse.home / "dbt_target", "audience_cart_abandoners", "audience_members",
+            cart_abandonment_max_hours=4)
 
     report = sync(warehouse, destinations)
     assert {(h.audience_name, h.destination) for h in report.holds} == {("cart_abandoners", "hubspot"),
