@@ -9,6 +9,12 @@ import datetime as dt
 import dagster as dg
 from dagster_dlt import DagsterDltResource
 
+from brightcart_pipeline.assets.activation import (
+    activation_job,
+    activation_schedule,
+    audience_size_guard,
+    audience_sync,
+)
 from brightcart_pipeline.assets.ingest import build_ingest_assets
 from brightcart_pipeline.assets.operations import extract_sla, lake_retention
 from brightcart_pipeline.assets.privacy import deletion_requests, deletion_requests_completed
@@ -33,10 +39,10 @@ FINANCE_FRESHNESS = dg.FreshnessPolicy.cron(deadline_cron=f"{deadline.minute} {d
 
 defs = dg.Definitions(
     assets=[*ingest_assets, brightcart_dbt_models, extract_sla, lake_retention, deletion_requests,
-            deletion_requests_completed],
-    asset_checks=quality_checks,
-    jobs=[ingest_job, transform_job],
-    schedules=schedules,
+            deletion_requests_completed, audience_sync],
+    asset_checks=[*quality_checks, audience_size_guard],
+    jobs=[ingest_job, transform_job, activation_job],
+    schedules=[*schedules, activation_schedule],
     sensors=[run_failure_alert, build_finance_sla_sensor(ingest_keys), deletion_sla],
     resources={"dlt": DagsterDltResource(), "dbt": dbt_resource(settings)},
     # One DuckDB file takes one writer: locally every step runs in one process, one after another.

@@ -17,7 +17,8 @@ ingest_job = dg.define_asset_job(
 
 transform_job = dg.define_asset_job(
     "build_marts",
-    selection=(dg.AssetSelection.all() - dg.AssetSelection.groups("ingest"))
+    # Activation calls HubSpot and Meta: it runs in its own job (assets/activation.py), not in every build.
+    selection=(dg.AssetSelection.all() - dg.AssetSelection.groups("ingest", "activation"))
     | (dg.AssetSelection.groups("ingest") - dg.AssetSelection.groups("ingest").without_checks()),
     description="dbt build (models and tests) and the warehouse checks.",
     # Production's run queue allows one build at a time by this tag (deploy/dagster/dagster.production.yaml).

@@ -66,6 +66,7 @@ class Person:
     city: str
     has_account: bool
     marketing_consent: bool
+    ad_audience_consent: bool  # freely given consent to ad-platform audiences (HubSpot's legal basis)
     devices: int
 
     @property
@@ -112,6 +113,7 @@ def person(pid: int) -> Person:
         city=CITIES[country],
         has_account=bool(uniform(pid, 6) < 0.55) and not is_test(pid),
         marketing_consent=bool(uniform(pid, 7) < 0.62),
+        ad_audience_consent=bool(uniform(pid, 7) < 0.62) and bool(uniform(pid, 9) < 0.8),
         devices=1 + int(uniform(pid, 8) < 0.35),
     )
 
