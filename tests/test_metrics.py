@@ -366,7 +366,8 @@ def test_cac_payback_months_is_the_first_month_ltv_reaches_the_cohorts_cac(built
 
 # -- saved queries, definitions, CLI, glossary ----------------------------------------------------
 def test_saved_queries_return_their_metrics_and_groupings(built):
-    for name in ("finance_daily_report", "marketing_channel_report"):
+    for name in ("finance_daily_report", "marketing_channel_report", "marketing_attribution_report",
+                 "customer_cohort_report"):
         names, group_by = metrics.saved_query_items(name, built.settings)
         frame = metrics.saved_query(name, settings=built.settings)
         assert list(frame.columns) == [*group_by, *names] or set(frame.columns) == {*group_by, *names}
@@ -374,6 +375,22 @@ def test_saved_queries_return_their_metrics_and_groupings(built):
     finance = metrics.saved_query("finance_daily_report", settings=built.settings)
     assert finance["net_sales"].sum() == pytest.approx(sum(o.net_sales_cents for o in truth_orders(built)) / 100,
                                                        abs=0.01)
+
+
+def test_channel_report_shows_last_non_direct_attributed_roas_beside_platform_roas(built):
+    report = metrics.saved_query("marketing_channel_report", settings=built.settings)
+    assert {"platform_roas", "attributed_roas_last_non_direct"} <= set(report.columns)
+    by_model = {r["channel"]: r for r in query(built, ["attributed_revenue", "attributed_roas"], ["channel"],
+                                               where=["{{ Entity('attribution_model') }} = 'last_non_direct'"])}
+    paid = 0
+    for channel, rows in report.groupby("channel"):
+        assert rows["attributed_revenue_last_non_direct"].sum() == pytest.approx(
+            by_model[channel]["attributed_revenue"], abs=0.01)
+        if rows["spend"].sum() > 0:
+            paid += 1
+            assert rows["attributed_revenue_last_non_direct"].sum() / rows["spend"].sum() == pytest.approx(
+                by_model[channel]["attributed_roas"], rel=1e-6)
+    assert paid == 4
 
 
 def test_every_metric_has_a_label_and_a_business_definition(built):
