@@ -383,7 +383,7 @@ def can_group_by(metric_names: Sequence[str], item: str, settings: Settings | No
 GLOSSARY_PATH = PROJECT_ROOT / "docs" / "metrics.md"
 
 
-AGGREGATION_WORDS = {"sum": "sum", "count_distinct": "count of distinct", "average": "average",
+AGGREGATION_WORDS = {"sum": "sum", "count_distinct": "distinct count", "average": "average",
                      "max": "maximum", "min": "minimum", "count": "count"}
 
 
