@@ -269,7 +269,7 @@ def query(
 
 def saved_query(name: str, start: dt.date | str | None = None, end: dt.date | str | None = None,
                 where: Sequence[str] = (), settings: Settings | None = None) -> pd.DataFrame:
-    """One of the semantic layer's saved queries (`finance_daily_report`, `marketing_channel_report`)."""
+    """One of the semantic layer's saved queries (listed under "Saved queries" in docs/metrics.md)."""
     request = MetricFlowQueryRequest.create(
         saved_query_name=name, time_constraint_start=_as_datetime(start), time_constraint_end=_as_datetime(end),
         where_constraints=list(where) or None,
