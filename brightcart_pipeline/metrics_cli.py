@@ -105,7 +105,8 @@ def query_command(metric_names: str, group_by: str, start: dt.date | None, end: 
 @click.option("--end", callback=_day)
 @click.option("--csv", "as_csv", is_flag=True)
 def saved_command(name: str, start: dt.date | None, end: dt.date | None, as_csv: bool) -> None:
-    """Run a saved query (finance_daily_report, marketing_channel_report)."""
+    """Run a saved query (finance_daily_report, marketing_channel_report, marketing_attribution_report,
+    customer_cohort_report)."""
     from brightcart_pipeline import metrics
 
     try:

@@ -32,7 +32,8 @@ def test_asset_graph_connects_ingest_to_marts():
     parents = {k.to_user_string() for k in graph.get(dg.AssetKey(["staging", "stg_shopify__orders"])).parent_keys}
     assert parents == {"raw_shopify/orders", "privacy/deletion_requests"}
     fct_parents = {k.to_user_string() for k in graph.get(dg.AssetKey(["core", "fct_orders"])).parent_keys}
-    assert fct_parents == {"staging/stg_shopify__orders", "staging/stg_shopify__refund_lines"}
+    assert fct_parents == {"staging/stg_shopify__orders", "staging/stg_shopify__refund_lines",
+                           "intermediate/int_order_persons"}  # new vs returning per resolved person
 
 
 def test_ingest_assets_are_partitioned_pooled_and_grouped():
