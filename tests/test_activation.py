@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import dagster as dg
@@ -27,7 +25,6 @@ from brightcart_pipeline.activation.identifiers import meta_email, meta_phone, s
 from brightcart_pipeline.activation.state import latest_holds
 from brightcart_pipeline.activation.sync import SyncReport, sync_audiences
 from brightcart_pipeline.assets.activation import AUDIENCE_SYNC, activation_job, size_guard_result
-from brightcart_pipeline.assets.transform import DBT_PROJECT_DIR
 from brightcart_pipeline.automation.jobs import transform_job
 from brightcart_pipeline.privacy.deletion import record_request
 from brightcart_pipeline.settings import Settings
@@ -39,7 +36,7 @@ from brightcart_pipeline.simulator.truth_web import crm_contacts
 from brightcart_pipeline.simulator.vendors.hubspot_lists import HubSpotListsVendor
 from brightcart_pipeline.simulator.vendors.meta_audiences import MetaAudiencesVendor
 from brightcart_pipeline.sources import hubspot, meta_ads
-from tests.conftest import DBT, BuiltWorld, dbt_build, settings_for
+from tests.conftest import BuiltWorld, dbt_build, settings_for
 
 AS_OF = dt.datetime(2026, 10, 4, 18, 0, tzinfo=dt.UTC)  # inside TEST_WORLD's last day
 RULES = AudienceRules(as_of_us=int(AS_OF.timestamp()) * 1_000_000, product_view_days=2, lapsed_customer_days=2,
@@ -315,16 +312,3 @@ def test_sync_is_scheduled_with_its_guard_in_the_code_location():
     assert {AUDIENCE_SYNC, dg.AssetKey(["audiences", "audience_cart_abandoners"])} <= \
         activation_job.selection.resolve(graph)
     assert AUDIENCE_SYNC not in transform_job.selection.resolve(graph), "the daily build must not call HubSpot or Meta"
-
-
-def test_audience_and_consent_models_compile_for_snowflake_without_a_connection(tmp_path):
-    env = {**os.environ, "DBT_BRIGHTCART_TARGET": "production", "BRIGHTCART_SNOWFLAKE_ACCOUNT": "x",
-           "BRIGHTCART_SNOWFLAKE_USER": "y"}
-    env.pop("BRIGHTCART_SNOWFLAKE_PASSWORD", None)
-    result = subprocess.run(
-        [DBT, "compile", "--quiet", "--no-populate-cache", "--target-path", str(tmp_path / "target"),
-         "--select", "marts.audiences", "intermediate.activation", "dim_person", "stg_hubspot__contacts"],
-        cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
-    compiled = tmp_path / "target" / "compiled" / "brightcart" / "models" / "marts" / "audiences"
-    assert "convert_timezone('UTC', current_timestamp())" in (compiled / "audience_cart_abandoners.sql").read_text()

@@ -10,8 +10,6 @@ from API bodies), to the micro for spend and to the cent for sales.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,7 +36,7 @@ from brightcart_pipeline.simulator.truth_ads import (
 from brightcart_pipeline.simulator.truth_commerce import true_orders
 from brightcart_pipeline.simulator.world import World
 from brightcart_pipeline.sources.base import ExtractWindow
-from tests.conftest import DBT, TEST_WORLD, settings_for
+from tests.conftest import TEST_WORLD, settings_for
 from tests.support.warehouse import query
 
 pytestmark = pytest.mark.integration
@@ -255,20 +253,3 @@ def test_finance_daily_splits_by_presentment_currency(built):
                                  "where orders > 0")
     assert {(d.isoformat(), c): n for d, c, n, _ in rows} == dict(truth)
     assert {r[3] for r in rows} == {"USD"}
-
-
-# -- the production target ------------------------------------------------------------------------------
-def test_every_model_of_this_area_compiles_for_snowflake_without_a_connection(tmp_path):
-    env = {**os.environ, "DBT_BRIGHTCART_TARGET": "production", "BRIGHTCART_SNOWFLAKE_ACCOUNT": "x",
-           "BRIGHTCART_SNOWFLAKE_USER": "y"}
-    env.pop("BRIGHTCART_SNOWFLAKE_PASSWORD", None)
-    result = subprocess.run(
-        [DBT, "compile", "--quiet", "--no-populate-cache", "--target-path", str(tmp_path / "target"),
-         "--select", *MY_MODELS],
-        cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
-    compiled = tmp_path / "target" / "compiled" / "brightcart" / "models"
-    spine = (compiled / "marts" / "core" / "dim_date.sql").read_text()
-    assert "generator(rowcount" in spine  # the Snowflake side of the dispatched macros was used
-    insights = (compiled / "staging" / "meta_ads" / "stg_meta_ads__ad_insights_daily.sql").read_text()
-    assert "lateral flatten" in insights and "inline_link_clicks" in insights

@@ -10,20 +10,17 @@ marts compile for Snowflake offline.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
 from collections import defaultdict
 from decimal import Decimal
 
 import duckdb
 import pytest
 
-from brightcart_pipeline.settings import PROJECT_ROOT
 from brightcart_pipeline.simulator.catalog import ACCOUNT_BY_PLATFORM, CAMPAIGN_BY_ID, rate_to_usd
 from brightcart_pipeline.simulator.people import person
 from brightcart_pipeline.simulator.truth_ads import true_ad_rows
 from brightcart_pipeline.simulator.truth_commerce import TrueOrder, true_orders
-from tests.conftest import DBT, BuiltWorld
+from tests.conftest import BuiltWorld
 
 pytestmark = pytest.mark.integration
 
@@ -180,19 +177,3 @@ def test_cohorts_customers_ltv_cac_and_payback_follow_from_the_worlds_orders_and
         assert payback == expected
     assert max(offset for _, offset, *_ in found) == max(
         (int(last_month[:4]) - int(c[:4])) * 12 + int(last_month[5:]) - int(c[5:]) for c in customers)
-
-
-# -- the production target ------------------------------------------------------------------------
-def test_marketing_marts_compile_for_snowflake_without_a_connection(tmp_path):
-    env = {**os.environ, "DBT_BRIGHTCART_TARGET": "production", "BRIGHTCART_SNOWFLAKE_ACCOUNT": "x",
-           "BRIGHTCART_SNOWFLAKE_USER": "y"}
-    env.pop("BRIGHTCART_SNOWFLAKE_PASSWORD", None)
-    result = subprocess.run(
-        [DBT, "compile", "--quiet", "--no-populate-cache", "--target-path", str(tmp_path / "target"),
-         "--select", "marts.marketing", "fct_orders", "fct_attribution"],
-        cwd=PROJECT_ROOT / "dbt_project", env=env, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
-    compiled = tmp_path / "target" / "compiled" / "brightcart" / "models" / "marts" / "marketing"
-    assert "generator(rowcount" in (compiled / "fct_customer_cohorts.sql").read_text()  # Snowflake's month spine
-    assert {p.name for p in compiled.glob("*.sql")} == {"fct_marketing_channel_daily.sql",
-                                                        "fct_marketing_campaign_daily.sql", "fct_customer_cohorts.sql"}

@@ -143,6 +143,15 @@ def test_every_node_compiles_for_snowflake_without_a_connection(snowflake_compil
     assert snowflake_compile.manifest["semantic_models"] and snowflake_compile.manifest["metrics"]
 
 
+def test_dispatched_macros_render_their_snowflake_side(snowflake_compile: SnowflakeCompile) -> None:
+    compiled = {node["name"]: node.get("compiled_code") or "" for node in snowflake_compile.manifest["nodes"].values()}
+    assert "generator(rowcount" in compiled["dim_date"]  # the date spine
+    assert "generator(rowcount" in compiled["fct_customer_cohorts"]  # the month spine
+    insights = compiled["stg_meta_ads__ad_insights_daily"]
+    assert "lateral flatten" in insights and "inline_link_clicks" in insights  # JSON arrays of actions
+    assert "convert_timezone('UTC', current_timestamp())" in compiled["audience_cart_abandoners"]
+
+
 def snowflake_sql_problems(sql: str) -> list[str]:
     """What keeps `sql` from being plain Snowflake: a parse error, a statement sqlglot can only keep as an
     opaque command, or a function call sqlglot does not know for Snowflake."""
