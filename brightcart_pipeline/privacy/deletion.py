@@ -1,5 +1,12 @@
 """Deletion requests ("forget me"): resolve the person, then remove every record carrying any of their
-identifiers from the lake (files rewritten), the raw tables and, by a rebuild, everything downstream.
+identifiers from the lake (files rewritten), the raw tables (and dlt's copies of loaded data) and, by a
+rebuild, everything downstream.
+
+A person is what the identity graph links to the identifier of the request: every identifier the data ties
+to it (an order's email, customer and landing click; a visit's browser, login and click; a purchase's
+browser; a contact and the contacts merged into it), plus the deals associated with their contacts. A
+browser that never logged in and never bought, or an ad click that never became a visit, carries nothing
+that ties it to anyone: such records stay, and nothing in them names the person.
 
 The request table and the audit trail live in the warehouse's `privacy` schema, so a request and each of its
 steps can be shown and checked. A request keeps the identifier it was made with only until it completes;
@@ -13,10 +20,12 @@ import hashlib
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
 from dlt.common.normalizers.naming.snake_case import NamingConvention
+from dlt.common.storages import FileStorage, LoadStorage, PackageStorage
 
 from brightcart_pipeline.lake.landing import DEAD_LETTER, RAW, LakeKey, decode_records, encode_records
 from brightcart_pipeline.lake.store import LakeStore
@@ -24,6 +33,7 @@ from brightcart_pipeline.privacy.identifiers import normalise_email, normalise_i
 from brightcart_pipeline.sources import source_module
 
 REQUEST_TYPES = ("email", "hubspot_contact_id", "shopify_customer_id")
+STAGING_DATASET = "{dataset}_staging"  # dlt's merge staging dataset keeps the rows of the last load
 DEADLINE = dt.timedelta(hours=72)
 _naming = NamingConvention()
 
@@ -132,13 +142,16 @@ def overdue_requests(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> list[t
 
 
 def resolve_person(con: duckdb.DuckDBPyConnection, identifier_type: str, value: str) -> ErasureSet:
-    """The person behind one identifier, through the identity graph; every identifier of theirs."""
+    """The person behind one identifier, through the identity graph; every identifier of theirs and the ids
+    of the deals associated with their contacts (a deal record names its contact nowhere else)."""
     node = f"{identifier_type}:{normalise_identifier(identifier_type, value)}"
+    person_of_node = "select person_key from intermediate.int_identity_graph where identifier_node = ?"
     nodes = [n for (n,) in con.execute(
         "select graph.identifier_node from intermediate.int_identity_graph as graph "
-        "where graph.person_key in (select person_key from intermediate.int_identity_graph "
-        "where identifier_node = ?)", [node]).fetchall()] or [node]
-    erasure = ErasureSet()
+        f"where graph.person_key in ({person_of_node})", [node]).fetchall()] or [node]
+    deals = con.execute(f"select cast(deal_id as varchar) from intermediate.int_crm__deals "
+                        f"where person_key in ({person_of_node})", [node]).fetchall()
+    erasure = ErasureSet(values={deal_id for (deal_id,) in deals})
     for found in nodes:
         kind, _, found_value = found.partition(":")
         if kind == "email":
@@ -177,7 +190,7 @@ def _normalised_value(record: dict[str, Any], column: str) -> Any:
 
 
 def delete_from_raw(con: duckdb.DuckDBPyConnection, removed: dict[str, list[dict[str, Any]]]) -> int:
-    """Delete the removed records' rows from the raw tables, by primary key."""
+    """Delete the removed records' rows from the raw tables and dlt's staging copies, by primary key."""
     deleted = 0
     by_table: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for key, records in removed.items():
@@ -185,15 +198,32 @@ def delete_from_raw(con: duckdb.DuckDBPyConnection, removed: dict[str, list[dict
         by_table.setdefault((parsed.source, parsed.resource), []).extend(records)
     for (source, resource), records in by_table.items():
         spec = next((s for s in source_module(source).RESOURCES if s.name == resource), None)
-        if spec is None or not _table_exists(con, f"raw_{source}", resource):
+        if spec is None:
             continue
         columns = list(spec.primary_key)
         where = " and ".join(f'cast("{c}" as varchar) = ?' for c in columns)
-        for record in records:
-            values = [str(_normalised_value(record, c)) for c in columns]
-            deleted += len(con.execute(f'delete from raw_{source}."{resource}" where {where} returning 1',
-                                       values).fetchall())
+        dataset = f"raw_{source}"
+        for schema in (dataset, STAGING_DATASET.format(dataset=dataset)):
+            if not _table_exists(con, schema, resource):
+                continue
+            for record in records:
+                values = [str(_normalised_value(record, c)) for c in columns]
+                deleted += len(con.execute(f'delete from {schema}."{resource}" where {where} returning 1',
+                                           values).fetchall())
     return deleted
+
+
+def purge_loaded_packages(pipelines_dir: Path) -> int:
+    """Delete dlt's archive of loaded packages (the files each load read, in clear) of every pipeline.
+
+    dlt never reads a package again once it is loaded; the lake is the replayable copy."""
+    purged = 0
+    for loaded_dir in sorted(pipelines_dir.glob(f"*/load/{LoadStorage.LOADED_FOLDER}")):
+        loaded = PackageStorage(FileStorage(str(loaded_dir)), "loaded")
+        for load_id in loaded.list_packages():
+            loaded.delete_package(load_id)
+            purged += 1
+    return purged
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
