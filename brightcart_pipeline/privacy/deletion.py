@@ -69,34 +69,54 @@ class DeletionRequest:
     identifier_value: str
 
 
+# Record ids (orders, customers, contacts, deals) are plain numbers, and numbers of other kinds can equal them (a
+# Shopify checkout_id is another order's id): they identify the person only where a record names them as such,
+# as its own top-level `id` or under one of these keys. Browser, login and click ids are distinctive strings.
+RECORD_ID_KEYS = frozenset({"order_id", "last_order_id", "customer_id", "user_id", "toObjectId", "hs_object_id"})
+RECORD_ID_PATHS = frozenset({("customer", "id"), ("from", "id")})  # an order's customer, an association's contact
+RECORD_ID_KINDS = frozenset({"shopify_order_id", "shopify_customer_id", "user_id", "hubspot_contact_id"})
+
+
 @dataclass
 class ErasureSet:
     """Every identifier of one person, as the matcher looks for them in records."""
 
     emails: set[str] = field(default_factory=set)  # canonical
-    values: set[str] = field(default_factory=set)  # ids, click ids, client ids, phones as text
+    values: set[str] = field(default_factory=set)  # browser and click ids: theirs wherever they appear
+    record_ids: set[str] = field(default_factory=set)  # order, customer, contact and deal ids
+
+    def add(self, kind: str, value: str) -> None:
+        if kind == "email":
+            self.emails.add(value)
+        elif kind in RECORD_ID_KINDS:
+            self.record_ids.add(value)
+        else:
+            self.values.add(value)
 
     def matches(self, record: Any) -> bool:
-        return any(self._is_theirs(value) for value in _scalars(record))
+        return any(self._is_theirs(path, value) for path, value in _fields(record))
 
-    def _is_theirs(self, value: Any) -> bool:
+    def _is_theirs(self, path: tuple[str, ...], value: Any) -> bool:
         if isinstance(value, bool) or value is None:
             return False
         text = str(value).strip()
         if text in self.values:
             return True
+        if text in self.record_ids:
+            return path == ("id",) or path[-1] in RECORD_ID_KEYS or path[-2:] in RECORD_ID_PATHS
         return "@" in text and normalise_email(text) in self.emails
 
 
-def _scalars(value: Any) -> Iterator[Any]:
+def _fields(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """Every scalar of a record with the keys leading to it (list positions left out)."""
     if isinstance(value, dict):
-        for item in value.values():
-            yield from _scalars(item)
+        for key, item in value.items():
+            yield from _fields(item, (*path, str(key)))
     elif isinstance(value, list):
         for item in value:
-            yield from _scalars(item)
+            yield from _fields(item, path)
     else:
-        yield value
+        yield path, value
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -151,13 +171,10 @@ def resolve_person(con: duckdb.DuckDBPyConnection, identifier_type: str, value: 
         f"where graph.person_key in ({person_of_node})", [node]).fetchall()] or [node]
     deals = con.execute(f"select cast(deal_id as varchar) from intermediate.int_crm__deals "
                         f"where person_key in ({person_of_node})", [node]).fetchall()
-    erasure = ErasureSet(values={deal_id for (deal_id,) in deals})
+    erasure = ErasureSet(record_ids={deal_id for (deal_id,) in deals})
     for found in nodes:
         kind, _, found_value = found.partition(":")
-        if kind == "email":
-            erasure.emails.add(found_value)
-        else:
-            erasure.values.add(found_value)
+        erasure.add(kind, found_value)
     return erasure
 
 

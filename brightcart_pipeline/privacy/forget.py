@@ -37,7 +37,8 @@ def process_deletion_requests(settings: Settings, rebuild: bool = True) -> Forge
         for request in requests:
             erasure = resolve_person(con, request.identifier_type, request.identifier_value)
             audit(con, request.request_id, "resolved",
-                  f"{len(erasure.emails)} email(s), {len(erasure.values)} other identifier(s)")
+                  f"{len(erasure.emails)} email(s), {len(erasure.record_ids)} record id(s), "
+                  f"{len(erasure.values)} browser or click id(s)")
             removed = scrub_lake(lake, erasure)
             audit(con, request.request_id, "lake_rewritten", f"{len(removed)} raw file(s)")
             deleted = delete_from_raw(con, removed)
