@@ -18,25 +18,14 @@ from brightcart_pipeline import metrics
 CACHE_SECONDS = 300
 CHANNEL = "channel"  # the channel entity: BrightCart's channel grouping
 CAMPAIGN = "campaign__campaign_name"
-ATTRIBUTION_MODEL = "attribution_model"  # short name; `dimension()` finds the qualified one
+ATTRIBUTION_MODEL = "attribution_model"  # an entity: each attribution model's credit, side by side
+GROUP_LABELS = {CHANNEL: "channel", CAMPAIGN: "campaign", ATTRIBUTION_MODEL: "attribution model"}
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
 def catalog() -> dict[str, dict[str, object]]:
     """Metric name → label and definition."""
     return {m.name: {"label": m.label, "description": m.description} for m in metrics.list_metrics()}
-
-
-@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def group_by_items(name: str) -> tuple[str, ...]:
-    """The qualified dimension names a metric can be grouped by."""
-    return next((m.dimensions for m in metrics.list_metrics(with_dimensions=True) if m.name == name), ())
-
-
-def dimension(metric: str, short_name: str) -> str:
-    """A dimension's qualified name (`attribution__attribution_model`) from its short one, for `metric`."""
-    found = [item for item in group_by_items(metric) if item == short_name or item.endswith(f"__{short_name}")]
-    return min(found, key=len) if found else short_name
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
@@ -104,7 +93,7 @@ class Filters:
         names = tuple(metric_names)
         chosen_items = [(CHANNEL, self.channels), (CAMPAIGN, self.campaigns)]
         if one_model and self.attribution_model:
-            chosen_items.append((dimension(names[0], ATTRIBUTION_MODEL), [self.attribution_model]))
+            chosen_items.append((ATTRIBUTION_MODEL, [self.attribution_model]))
         clauses = []
         for item, chosen in chosen_items:
             if chosen and reaches(names, item):
@@ -135,7 +124,7 @@ def attribution_models() -> list[str]:
     """The attribution models the semantic layer reports under (empty until attributed metrics exist)."""
     if not have("attributed_revenue"):
         return []
-    return values("attributed_revenue", dimension("attributed_revenue", ATTRIBUTION_MODEL))
+    return values("attributed_revenue", ATTRIBUTION_MODEL)
 
 
 COUNTS = {"orders", "sessions", "leads", "clicks", "impressions", "new_customers", "returning_customers",
@@ -159,6 +148,23 @@ def fmt(name: str, value: object) -> str:
     if name == "attributed_orders":  # fractional credit under position-based and linear models
         return f"{number:,.2f}"
     return f"${number:,.2f}"
+
+
+def run_filtered(names: list[str], group_by: tuple[str, ...], filters: Filters) -> pd.DataFrame:
+    """Metrics side by side, each under the filters it can take: metrics sharing the same filters are
+    queried together, and the results joined on the group-by columns (attributed figures are read under
+    one model while spend, which has no model, is not)."""
+    batches: dict[tuple[str, ...], list[str]] = {}
+    for name in names:
+        batches.setdefault(filters.where([name]), []).append(name)
+    frames = [run(tuple(batch), group_by, filters.start, filters.end, where) for where, batch in batches.items()]
+    if not frames:
+        return pd.DataFrame(columns=list(group_by))
+    joined = frames[0]
+    for frame in frames[1:]:
+        joined = joined.merge(frame, on=list(group_by), how="outer") if group_by else pd.concat([joined, frame],
+                                                                                                axis=1)
+    return joined[[*group_by, *names]]
 
 
 def headline(names: list[str], filters: Filters) -> dict[str, object]:
@@ -199,13 +205,13 @@ def line_chart(frame: pd.DataFrame, x: str, y: str, color: str | None, title: st
     encoding = {"x": alt.X(f"{x}:T", title="day"), "y": alt.Y(f"{y}:Q", title=label(y)),
                 "tooltip": [x, y] + ([color] if color else [])}
     if color:
-        encoding["color"] = alt.Color(f"{color}:N")
+        encoding["color"] = alt.Color(f"{color}:N", title=GROUP_LABELS.get(color, color))
     st.altair_chart(alt.Chart(frame, title=title).mark_line(point=True).encode(**encoding), use_container_width=True)
 
 
 def as_table(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
-    """Column headings as metric labels for display."""
-    return frame.rename(columns={n: label(n) for n in names if have(n) and n in frame.columns})
+    """Column headings as metric labels (and group-by items in words) for display."""
+    return frame.rename(columns={**GROUP_LABELS, **{n: label(n) for n in names if have(n) and n in frame.columns}})
 
 
 def formatted(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:

@@ -12,11 +12,10 @@ from brightcart_pipeline.dashboards.common import (
     CAMPAIGN,
     CHANNEL,
     Filters,
-    as_table,
     attribution_models,
     caption_for,
-    dimension,
     fmt,
+    formatted,
     have,
     headline,
     heat_map,
@@ -26,6 +25,7 @@ from brightcart_pipeline.dashboards.common import (
     reaches,
     ready,
     run,
+    run_filtered,
     sidebar_filters,
 )
 
@@ -35,7 +35,8 @@ HEADLINE = ["spend", "net_sales", "attributed_revenue", "attributed_roas", "cac"
 PERFORMANCE = ["spend", "attributed_revenue", "attributed_roas", "cac"]
 CAMPAIGN_TABLE = ["spend", "attributed_revenue", "attributed_roas", "cac", "impressions", "clicks", "ctr", "cpc",
                   "platform_roas"]
-DEFAULT_MODEL = "last_click"
+DEFAULT_MODEL = "last_non_direct"  # the usual default: credit to the last touch that was not direct
+COHORT_MONTH, MONTHS_SINCE_FIRST_ORDER = "cohort_month", "months_since_first_order"  # the cohort grid's entities
 
 
 def marketing_page() -> None:
@@ -82,8 +83,8 @@ def channel_section(filters: Filters) -> None:
         with charts[position % 2]:
             line_chart(frame, DAY, name, CHANNEL, f"{label(name)} by channel")
     table = by([*PERFORMANCE, "platform_roas", "clicks", "cpc", "ctr"], CHANNEL)
-    totals = run(tuple(table), (CHANNEL,), filters.start, filters.end, filters.where(table))
-    st.dataframe(as_table(totals, table), hide_index=True, use_container_width=True)
+    totals = run_filtered(table, (CHANNEL,), filters)
+    st.dataframe(formatted(totals, table), hide_index=True, use_container_width=True)
     caption_for(table, filters)
     not_by_channel = [n for n in PERFORMANCE if have(n) and n not in names]
     if not_by_channel:
@@ -97,12 +98,12 @@ def campaign_section(filters: Filters) -> None:
     if missing(["spend"]):
         return
     names = by(CAMPAIGN_TABLE, CAMPAIGN)
-    frame = run(tuple(names), (CAMPAIGN, CHANNEL), filters.start, filters.end, filters.where(names))
+    frame = run_filtered(names, (CAMPAIGN, CHANNEL), filters)
     chart = alt.Chart(frame, title="Spend by campaign").mark_bar().encode(
         y=alt.Y(f"{CAMPAIGN}:N", sort="-x", title="campaign"), x=alt.X("spend:Q", title=label("spend")),
         color=f"{CHANNEL}:N", tooltip=[CAMPAIGN, CHANNEL, *names])
     st.altair_chart(chart, use_container_width=True)
-    st.dataframe(as_table(frame.sort_values("spend", ascending=False), names), hide_index=True,
+    st.dataframe(formatted(frame.sort_values("spend", ascending=False), names), hide_index=True,
                  use_container_width=True)
     over_time = by(PERFORMANCE, CAMPAIGN)
     shown = st.selectbox("Over time, by campaign", over_time, format_func=label, key="campaign_metric")
@@ -117,9 +118,8 @@ def attribution_section(filters: Filters) -> None:
     names = ["attributed_revenue", "attributed_orders"]
     if missing(names):
         return
-    model = dimension("attributed_revenue", ATTRIBUTION_MODEL)
-    frame = run(tuple(names), (CHANNEL, model), filters.start, filters.end, filters.where(names, one_model=False))
-    frame = frame.rename(columns={model: ATTRIBUTION_MODEL})
+    frame = run(tuple(names), (CHANNEL, ATTRIBUTION_MODEL), filters.start, filters.end,
+                filters.where(names, one_model=False))
     chart = alt.Chart(frame, title="Attributed revenue per channel under each model").mark_bar().encode(
         x=alt.X(f"{CHANNEL}:N", title="channel"), xOffset=f"{ATTRIBUTION_MODEL}:N",
         y=alt.Y("attributed_revenue:Q", title=label("attributed_revenue")),
@@ -140,7 +140,7 @@ def funnel_section(filters: Filters) -> None:
     names = ["sessions", "leads", "orders"]
     if missing(names):
         return
-    frame = run(tuple(names), (), filters.start, filters.end, filters.where(names))
+    frame = run_filtered(names, (), filters)
     steps = pd.DataFrame({"step": [label(n) for n in names], "count": [frame[n].iloc[0] for n in names],
                           "position": range(len(names))})
     chart = alt.Chart(steps).mark_bar().encode(
@@ -156,11 +156,12 @@ def customers_section(filters: Filters) -> None:
     names = ["new_customers", "returning_customers"]
     if missing(names):
         return
-    frame = run(tuple(names), (DAY,), filters.start, filters.end, filters.where(names))
+    frame = run_filtered(names, (DAY,), filters)
     long = frame.melt(id_vars=[DAY], value_vars=names, var_name="metric", value_name="customers")
     long["metric"] = long["metric"].map(label)
     chart = alt.Chart(long, title="Customers ordering, new and returning").mark_bar().encode(
-        x=alt.X(f"{DAY}:T", title="day"), y="customers:Q", color=alt.Color("metric:N", title=None),
+        x=alt.X(f"yearmonthdate({DAY}):O", title="day"), y="customers:Q", xOffset="metric:N",
+        color=alt.Color("metric:N", title=None),
         tooltip=[DAY, "metric", "customers"])
     st.altair_chart(chart, use_container_width=True)
     caption_for(names, filters)
@@ -171,8 +172,7 @@ def cohort_section() -> None:
     names = ["cohort_ltv", "cohort_customers"]
     if missing(names):
         return
-    cohort = dimension("cohort_ltv", "cohort_month")
-    age = dimension("cohort_ltv", "months_since_first_order")
+    cohort, age = COHORT_MONTH, MONTHS_SINCE_FIRST_ORDER
     frame = run(("cohort_ltv",), (cohort, age), None, None)
     frame = frame[frame["cohort_ltv"].notna()]
     frame[cohort] = pd.to_datetime(frame[cohort]).dt.strftime("%Y-%m")
@@ -180,6 +180,8 @@ def cohort_section() -> None:
     grid.index.name, grid.columns.name = "first-order month", "months since first order"
     grid.columns = [str(int(months)) for months in grid.columns]
     st.table(heat_map(grid, "cohort_ltv"))
+    st.caption("Rows: the month of each customer's first order. Columns: months since that first order. Darker "
+               "cells are higher; – marks months a cohort has not reached yet.")
     sizes = run(("cohort_customers",), (cohort,), None, None).set_index(cohort)["cohort_customers"]
     sizes.index = pd.to_datetime(sizes.index).strftime("%Y-%m")
     st.caption("Cohort sizes: " + ", ".join(f"{month}: {int(size):,} customers" for month, size in sizes.items()))
