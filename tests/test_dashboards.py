@@ -58,22 +58,14 @@ def streamlit(home: Path, manifest: Path | None) -> Iterator[str]:
             process.wait()
 
 
-def open_page(browser, url: str, ready_text: str):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+def open_page(browser, url: str, ready_text: str, height: int = 1000):
+    """`height`: Streamlit scrolls inside its main block, so a screenshot shows only what the viewport holds."""
+    page = browser.new_page(viewport={"width": 1400, "height": height})
     page.goto(url)
     page.get_by_text(ready_text, exact=False).first.wait_for(timeout=90_000)
     # Streamlit shows a running indicator until the script has finished; wait for the last section.
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
     return page
-
-
-def screenshot(page, name: str) -> None:
-    """The whole page: Streamlit scrolls inside its main block, so the viewport grows to its height first."""
-    height = page.evaluate("() => Math.max(...[...document.querySelectorAll('[data-testid=stMain], "
-                           "[data-testid=stMainBlockContainer]')].map(e => e.scrollHeight), 1000)")
-    page.set_viewport_size({"width": 1400, "height": min(int(height) + 200, 16_000)})
-    page.wait_for_timeout(1000)
-    page.screenshot(path=str(artifact(name)), full_page=True)
 
 
 def figures(page) -> dict[str, str]:
@@ -102,8 +94,11 @@ def grid(table) -> dict[tuple[str, str], str]:
 
 
 @pytest.fixture(scope="module")
-def built(built_world: BuiltWorld) -> BuiltWorld:
-    return built_world
+def built(built_world: BuiltWorld) -> Iterator[BuiltWorld]:
+    """The shared warehouse, with metrics read through the semantic manifest of its own build."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BRIGHTCART_SEMANTIC_MANIFEST", str(built_world.manifest))
+        yield built_world
 
 
 @pytest.fixture(scope="module")
@@ -122,16 +117,16 @@ def period(built: BuiltWorld) -> tuple[dt.date, dt.date]:
 @pytest.fixture(scope="module")
 def marketing(dashboard):
     url, browser = dashboard
-    page = open_page(browser, url, "Cohort LTV")
-    screenshot(page, "dashboard_marketing.png")
+    page = open_page(browser, url, "Cohort LTV", height=7200)
+    page.screenshot(path=str(artifact("dashboard_marketing.png")), full_page=True)
     return page
 
 
 @pytest.fixture(scope="module")
 def finance(dashboard):
     url, browser = dashboard
-    page = open_page(browser, f"{url}/finance", "Freshness and SLA")
-    screenshot(page, "dashboard_finance.png")
+    page = open_page(browser, f"{url}/finance", "Freshness and SLA", height=3200)
+    page.screenshot(path=str(artifact("dashboard_finance.png")), full_page=True)
     return page
 
 
