@@ -201,8 +201,9 @@ def test_finance_page_shows_the_daily_table_currencies_reconciliation_and_freshn
     assert "Finance SLA met" in body  # the built world raised no finance SLA alert
 
 
-def test_empty_warehouse_says_to_run_make_demo_first(tmp_path, built):
-    with streamlit(tmp_path / "empty_home", built.manifest) as url, chromium() as browser:
+def test_empty_warehouse_says_to_run_make_demo_first(tmp_path, built, dashboard):
+    _, browser = dashboard  # one Playwright per process: the module's browser reads this second app too
+    with streamlit(tmp_path / "empty_home", built.manifest) as url:
         for path in ("", "/finance"):
             page = open_page(browser, url + path, "make demo")
             page.screenshot(path=str(artifact(f"dashboard_empty{path.replace('/', '_') or '_marketing'}.png")))
