@@ -356,8 +356,9 @@ def headline_metrics(settings: Settings) -> str:
 
     try:
         frame = metrics.query(list(HEADLINE_METRICS), settings=settings)
-    except metrics.MetricsUnavailable as error:
-        return f"not available ({one_line(error)})"
+    except Exception as error:  # a summary line must never turn a finished run into a failure
+        return (f"not available here ({one_line(error)[:160]}); run `brightcart metrics query --metrics "
+                f"{','.join(HEADLINE_METRICS)}`")
     definitions = metrics.definitions(settings)
     values = frame.iloc[0] if not frame.empty else {}
     shown = {"orders": "{:,.0f}", "net_sales": "${:,.2f}", "spend": "${:,.2f}", "mer": "{:.2f}×"}
