@@ -101,9 +101,9 @@ def query_command(metric_names: str, group_by: str, start: dt.date | None, end: 
 
 @metrics_group.command("saved")
 @click.argument("name")
-@click.option("--start", callback=_day)
-@click.option("--end", callback=_day)
-@click.option("--csv", "as_csv", is_flag=True)
+@click.option("--start", callback=_day, help="First day (YYYY-MM-DD), inclusive.")
+@click.option("--end", callback=_day, help="Last day (YYYY-MM-DD), inclusive.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV on stdout instead of a table.")
 def saved_command(name: str, start: dt.date | None, end: dt.date | None, as_csv: bool) -> None:
     """Run a saved query (finance_daily_report, marketing_channel_report, marketing_attribution_report,
     customer_cohort_report)."""
@@ -117,7 +117,7 @@ def saved_command(name: str, start: dt.date | None, end: dt.date | None, as_csv:
 
 
 @click.command("dashboard")
-@click.option("--port", type=int, default=8501, show_default=True)
+@click.option("--port", type=int, default=8501, show_default=True, help="Port to serve the dashboards on.")
 def dashboard_command(port: int) -> None:
     """Serve the Marketing and Finance dashboards on http://127.0.0.1:PORT (Streamlit)."""
     _settings()
