@@ -13,7 +13,7 @@ from brightcart_pipeline.assets.privacy import deletion_requests, deletion_reque
 from brightcart_pipeline.assets.quality import quality_checks
 from brightcart_pipeline.assets.transform import brightcart_dbt_models, dbt_resource
 from brightcart_pipeline.automation import conditions
-from brightcart_pipeline.automation.freshness import INGEST_FRESHNESS, finance_freshness
+from brightcart_pipeline.automation.freshness import finance_freshness, ingest_freshness
 from brightcart_pipeline.automation.jobs import ingest_job, transform_job
 from brightcart_pipeline.automation.schedules import schedules
 from brightcart_pipeline.automation.sensors import automation, build_finance_sla_sensor, deletion_sla, run_failure_alert
@@ -49,7 +49,7 @@ defs = dg.Definitions(
     # One DuckDB file takes one writer: locally every step runs in one process, one after another.
     executor=dg.in_process_executor if settings.target == "local" else dg.multiprocess_executor,
 )
-defs = _apply(defs, dg.AssetSelection.groups("ingest"), freshness_policy=INGEST_FRESHNESS)
+defs = _apply(defs, dg.AssetSelection.groups("ingest"), freshness_policy=ingest_freshness())
 defs = _apply(defs, MODELS_AFTER_INGEST, automation_condition=conditions.after_checked_parents())
 defs = _apply(defs, FINANCE_MARTS, automation_condition=conditions.on_finance_deadline(),
               freshness_policy=finance_freshness())
