@@ -27,8 +27,16 @@ SHOPIFY_CUSTOMER_ID_BASE = 6_000_000_000_000
 HUBSPOT_CONTACT_ID_BASE = 50_000
 
 
+_U64 = (1 << 64) - 1
+
+
 def mix(values: np.ndarray | int, salt: int) -> np.ndarray:
     """splitmix64: a fast, well-spread hash so attributes of one id are independent of each other."""
+    if isinstance(values, int):  # one id: plain integers are ~20x faster than numpy scalars, same bits
+        z = (values + salt * 0x9E3779B97F4A7C15) & _U64
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _U64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _U64
+        return np.uint64(z ^ (z >> 31))  # type: ignore[return-value]
     with np.errstate(over="ignore"):
         z = (np.asarray(values, dtype=np.uint64) + np.uint64(salt) * np.uint64(0x9E3779B97F4A7C15))
         z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)

@@ -117,13 +117,12 @@ class ExportTable:
         self.source = np.concatenate([np.full(len(i), n, dtype=np.int8) for n, (i, _) in enumerate(picked)])
         columns = {name: np.concatenate([getattr(d, name)[i] for i, d in picked])
                    for name in ("row", "plan_position", "ts", "arrived", "batch_event_index", "client_order")}
-        minute = ((columns["ts"] - low_us) // BUCKET_US).astype(np.int16)
-        by_minute = np.argsort(minute, kind="stable")  # a radix sort for 16-bit keys: linear time
-        self.source = self.source[by_minute]
-        self.row, self.plan_position = columns["row"][by_minute], columns["plan_position"][by_minute]
-        self.ts, self.arrived = columns["ts"][by_minute], columns["arrived"][by_minute]
-        self.batch_event_index = columns["batch_event_index"][by_minute]
-        self.client_order = columns["client_order"][by_minute]
+        self.row, self.plan_position = columns["row"], columns["plan_position"]
+        self.ts, self.arrived = columns["ts"], columns["arrived"]
+        self.batch_event_index, self.client_order = columns["batch_event_index"], columns["client_order"]
+        minute = ((self.ts - low_us) // BUCKET_US).astype(np.int16)
+        # A radix sort for 16-bit keys: linear time. The columns stay as they are; pages go through this.
+        self._by_minute = np.argsort(minute, kind="stable")
         minutes = int((high_us - low_us + BUCKET_US - 1) // BUCKET_US)
         self._bounds = np.concatenate([[0], np.cumsum(np.bincount(minute, minlength=minutes))])
         self._sorted: dict[int, np.ndarray] = {}
@@ -137,7 +136,7 @@ class ExportTable:
         return int(self.arrived.max()) if len(self) else 0
 
     def order(self, start: int, stop: int) -> np.ndarray:
-        """Indices (into this table's arrays) of the rows at positions start..stop-1 in export order."""
+        """Indices (into the table's columns) of the rows at positions start..stop-1 in export order."""
         stop = min(stop, len(self))
         if start >= stop:
             return np.array([], dtype=np.int64)
@@ -149,12 +148,11 @@ class ExportTable:
 
     def _minute(self, minute: int) -> np.ndarray:
         if minute not in self._sorted:
-            lo, hi = int(self._bounds[minute]), int(self._bounds[minute + 1])
-            part = slice(lo, hi)
+            part = self._by_minute[int(self._bounds[minute]):int(self._bounds[minute + 1])]
             # Ties beyond (time, client, batch index) keep the order sessions were planned in, as a stable
             # sort of the rendered rows would.
             ranked = np.lexsort((self.plan_position[part], self.row[part], self.source[part],
                                  self.batch_event_index[part], self.client_order[part], self.ts[part]))
             with self._lock:
-                self._sorted[minute] = lo + ranked
+                self._sorted[minute] = part[ranked]
         return self._sorted[minute]
