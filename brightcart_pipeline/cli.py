@@ -139,6 +139,9 @@ def main() -> None:
     Settings come from BRIGHTCART_* environment variables (or .env); the local target needs none.
     Every command exits 1 with a one-line reason when it fails.
     """
+    # dlt warns on every load about columns a page did not carry yet; the progress bars and the summary say
+    # what the people at a terminal need. RUNTIME__LOG_LEVEL=WARNING brings dlt's warnings back.
+    os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
 
 
 @main.command()
