@@ -93,7 +93,7 @@ def test_the_automation_sensor_builds_the_models_and_the_finance_marts_on_the_da
     raw_checks = {key for key in graph.asset_check_keys if groups[key.asset_key] == "ingest"}
     assert {label(graph.get(key).automation_condition) for key in raw_checks} == {"after_ingest"}
     # The schedules only call the vendors: the marts have one builder, the automation sensor.
-    assert {schedule.job_name for schedule in defs.schedules} == {"ingest_daily"}
+    assert {schedule.job_name for schedule in defs.schedules} == {"ingest_daily", "sync_audiences"}
 
 
 def test_only_vendor_calls_are_retried_never_a_check():

@@ -21,24 +21,17 @@ from click.testing import CliRunner
 
 from brightcart_pipeline import metrics
 from brightcart_pipeline.settings import PROJECT_ROOT
-from brightcart_pipeline.simulator.catalog import ACCOUNT_BY_PLATFORM, CAMPAIGN_BY_ID, rate_to_usd
+from brightcart_pipeline.simulator.catalog import ACCOUNT_BY_PLATFORM, rate_to_usd
 from brightcart_pipeline.simulator.truth_ads import true_ad_rows
 from brightcart_pipeline.simulator.truth_commerce import TrueOrder, true_orders
 from tests.conftest import BuiltWorld
+from tests.support.channels import channel_of
 
 pytestmark = pytest.mark.integration
 
 SOURCES = ("shopify", "google_ads", "meta_ads", "ga4", "hubspot")
 PLATFORMS = ("google_ads", "meta_ads")
 
-
-def channel_of(campaign_id: str) -> str:
-    """BrightCart's channel grouping of a campaign (seed channel_rules), from the simulator's catalog."""
-    campaign = CAMPAIGN_BY_ID[campaign_id]
-    if campaign.platform == "meta_ads":
-        return "Paid Social"
-    return {"SHOPPING": "Paid Shopping", "PERFORMANCE_MAX": "Paid Shopping", "VIDEO": "Paid Video"}.get(
-        campaign.channel_type, "Paid Search")
 DASHBOARDS = PROJECT_ROOT / "brightcart_pipeline" / "dashboards"
 
 

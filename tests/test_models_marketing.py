@@ -16,11 +16,12 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from brightcart_pipeline.simulator.catalog import ACCOUNT_BY_PLATFORM, CAMPAIGN_BY_ID, rate_to_usd
+from brightcart_pipeline.simulator.catalog import ACCOUNT_BY_PLATFORM, rate_to_usd
 from brightcart_pipeline.simulator.people import person
 from brightcart_pipeline.simulator.truth_ads import true_ad_rows
 from brightcart_pipeline.simulator.truth_commerce import TrueOrder, true_orders
 from tests.conftest import BuiltWorld
+from tests.support.channels import channel_of
 
 pytestmark = pytest.mark.integration
 
@@ -43,14 +44,6 @@ def first_order_dates(orders: list[TrueOrder]) -> dict[int, str]:
     for order in orders:
         first[order.person_id] = min(first.get(order.person_id, order.order_date), order.order_date)
     return first
-
-
-def channel_of(campaign_id: str) -> str:
-    campaign = CAMPAIGN_BY_ID[campaign_id]
-    if campaign.platform == "meta_ads":
-        return "Paid Social"
-    return {"SHOPPING": "Paid Shopping", "PERFORMANCE_MAX": "Paid Shopping", "VIDEO": "Paid Video"}.get(
-        campaign.channel_type, "Paid Search")
 
 
 def usd(platform: str, micros: int, day: dt.date) -> float:
