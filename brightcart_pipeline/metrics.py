@@ -204,7 +204,8 @@ def list_metrics(settings: Settings | None = None, with_dimensions: bool = False
     found = engine(settings).list_metrics(include_dimensions=with_dimensions)
     return [
         MetricInfo(name=m.name, label=m.label or m.name, description=" ".join((m.description or "").split()),
-                   type=str(m.type.value), dimensions=tuple(sorted(d.qualified_name for d in m.dimensions)))
+                   type=str(m.type.value),
+                   dimensions=tuple(sorted({d.granularity_free_dunder_name for d in m.dimensions})))
         for m in found
     ]
 

@@ -408,6 +408,9 @@ def test_cli_lists_and_queries_metrics(built, monkeypatch):
         listed = CliRunner().invoke(main, ["metrics", "list"])
         assert listed.exit_code == 0, listed.output
         assert "net_sales" in listed.output and "Meta" in listed.output
+        with_dimensions = CliRunner().invoke(main, ["metrics", "list", "--dimensions"])
+        assert with_dimensions.exit_code == 0, with_dimensions.output
+        assert "metric_time" in with_dimensions.output
         result = CliRunner().invoke(main, ["metrics", "query", "--metrics", "net_sales,spend", "--group-by",
                                            "metric_time__day", "--start", "2026-10-01", "--end", "2026-10-04", "--csv"])
         assert result.exit_code == 0, result.output
