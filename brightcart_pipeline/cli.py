@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from brightcart_pipeline.cli_options import parse_day
 from brightcart_pipeline.progress import RunProgress, Tally
 from brightcart_pipeline.settings import SOURCES, Settings, SettingsError, get_settings
 
@@ -110,15 +111,6 @@ def check_reachable(settings: Settings, sources: list[str]) -> None:
                                  f"({error.strerror or error.__class__.__name__}): {hint}") from None
 
 
-def _parse_day(_: Any, __: Any, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"expected a date like 2026-10-01, got {value!r}") from None
-
-
 def _days(start: dt.date, end: dt.date) -> list[dt.date]:
     if end < start:
         fail(f"--to {end} is before --from {start}")
@@ -127,9 +119,9 @@ def _days(start: dt.date, end: dt.date) -> list[dt.date]:
 
 SOURCE_OPTION = click.option("--source", "sources", type=click.Choice(SOURCES), multiple=True,
                              help="A source to include; repeat for several. Default: every source.")
-FROM_OPTION = click.option("--from", "start", callback=_parse_day, required=True,
+FROM_OPTION = click.option("--from", "start", callback=parse_day, required=True,
                            help="First day, YYYY-MM-DD (UTC partition day).")
-TO_OPTION = click.option("--to", "end", callback=_parse_day, required=True, help="Last day, YYYY-MM-DD, inclusive.")
+TO_OPTION = click.option("--to", "end", callback=parse_day, required=True, help="Last day, YYYY-MM-DD, inclusive.")
 
 
 @click.group(cls=BrightCartGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
