@@ -37,18 +37,17 @@ sessions as (
 
 attributed as (
     select
-        attribution.order_date as date_day,
-        attribution.ad_platform as platform,
-        attribution.ad_campaign_id as campaign_id,
-        attribution.attribution_model,
-        sum(attribution.credit) as attributed_orders,
-        sum(case when attribution.is_first_order then attribution.credit else 0 end) as attributed_new_customers,
-        sum(attribution.credit * orders.gross_sales) as attributed_gross_sales,
-        sum(attribution.attributed_revenue) as attributed_revenue
-    from {{ ref('fct_attribution') }} as attribution
-    inner join {{ ref('fct_orders') }} as orders on attribution.order_id = orders.order_id
-    where attribution.ad_campaign_id is not null
-    group by attribution.order_date, attribution.ad_platform, attribution.ad_campaign_id, attribution.attribution_model
+        date_day,
+        ad_platform as platform,
+        ad_campaign_id as campaign_id,
+        attribution_model,
+        sum(attributed_orders) as attributed_orders,
+        sum(attributed_new_customers) as attributed_new_customers,
+        sum(attributed_gross_sales) as attributed_gross_sales,
+        sum(attributed_revenue) as attributed_revenue
+    from {{ ref('int_attribution__credits_daily') }}
+    where ad_campaign_id is not null
+    group by date_day, ad_platform, ad_campaign_id, attribution_model
 ),
 
 campaign_days as (

@@ -39,16 +39,15 @@ leads as (
 
 attributed as (
     select
-        attribution.order_date as date_day,
-        attribution.channel,
-        attribution.attribution_model,
-        sum(attribution.credit) as attributed_orders,
-        sum(case when attribution.is_first_order then attribution.credit else 0 end) as attributed_new_customers,
-        sum(attribution.credit * orders.gross_sales) as attributed_gross_sales,
-        sum(attribution.attributed_revenue) as attributed_revenue
-    from {{ ref('fct_attribution') }} as attribution
-    inner join {{ ref('fct_orders') }} as orders on attribution.order_id = orders.order_id
-    group by attribution.order_date, attribution.channel, attribution.attribution_model
+        date_day,
+        channel,
+        attribution_model,
+        sum(attributed_orders) as attributed_orders,
+        sum(attributed_new_customers) as attributed_new_customers,
+        sum(attributed_gross_sales) as attributed_gross_sales,
+        sum(attributed_revenue) as attributed_revenue
+    from {{ ref('int_attribution__credits_daily') }}
+    group by date_day, channel, attribution_model
 ),
 
 channel_days as (
