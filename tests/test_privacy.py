@@ -200,9 +200,6 @@ def forgettable_person(world: World, as_of_us: int) -> Forgettable:
 
 
 EMAIL = re.compile(r"[^\s\"'<>,;:/?&=|()\[\]{}]+@[^\s\"'<>,;:/?&=|()\[\]{}]+")
-# Fields holding ids of another kind that can equal a person's order id: the simulator's Shopify gives a
-# checkout the id of the next order. Another person's checkout_id naming their order number is not theirs.
-OTHER_KINDS_OF_ID = frozenset({"checkout_id"})
 
 
 class Finder:
@@ -219,7 +216,7 @@ class Finder:
         return hits + [e for e in EMAIL.findall(text) if canonical_email(e) in self._emails]
 
     def in_fields(self, fields: Iterable[tuple[str, object]]) -> list[str]:
-        return [hit for name, value in fields if name.lower() not in OTHER_KINDS_OF_ID
+        return [hit for _, value in fields
                 for hit in self.found(value if isinstance(value, str) else json.dumps(value, default=str))]
 
 

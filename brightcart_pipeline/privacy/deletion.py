@@ -70,7 +70,7 @@ class DeletionRequest:
 
 
 # Record ids (orders, customers, contacts, deals) are plain numbers, and numbers of other kinds can equal them (a
-# Shopify checkout_id is another order's id): they identify the person only where a record names them as such,
+# checkout, line item or fulfillment id, a timestamp): they identify the person only where a record names them as such,
 # as its own top-level `id` or under one of these keys. Browser, login and click ids are distinctive strings.
 RECORD_ID_KEYS = frozenset({"order_id", "last_order_id", "customer_id", "user_id", "toObjectId", "hs_object_id"})
 RECORD_ID_PATHS = frozenset({("customer", "id"), ("from", "id")})  # an order's customer, an association's contact
