@@ -221,19 +221,24 @@ class TableRows:
         if self.faulted is None:
             return self.table.last_arrival_us
         order, faulted = self.faulted
-        return max((int(self.table.arrived[order[f.item]]) for f in faulted), default=0)
+        arrived = self.table.column("arrived", order[[f.item for f in faulted]])
+        return int(arrived.max()) if len(arrived) else 0
 
     def events(self, start: int, stop: int) -> list[ExportEvent]:
         if self.faulted is None:
-            return [self._render(int(i)) for i in self.table.order(start, stop)]
+            return self._render(self.table.order(start, stop))
         order, faulted = self.faulted
-        return [_replace_row(event, f.render(event.row, _malform))
-                for f in faulted[start:stop] for event in [self._render(int(order[f.item]))]]
+        page = faulted[start:stop]
+        rendered = self._render(order[[f.item for f in page]])
+        return [_replace_row(event, f.render(event.row, _malform)) for f, event in zip(page, rendered, strict=True)]
 
-    def _render(self, index: int) -> ExportEvent:
+    def _render(self, indices: np.ndarray) -> list[ExportEvent]:
         table = self.table
-        session = self.vendor.session(self.sources[int(table.source[index])], int(table.row[index]))
-        return self.vendor.event(session, int(table.plan_position[index]))
+        sources = table.source[indices].tolist()
+        rows = table.column("row", indices).tolist()
+        positions = table.column("plan_position", indices).tolist()
+        return [self.vendor.event(self.vendor.session(self.sources[source], row), position)
+                for source, row, position in zip(sources, rows, positions, strict=True)]
 
 
 class GA4Vendor:
@@ -409,7 +414,7 @@ class GA4Vendor:
             return None
         _, table = self._table(date, as_of_us)
         order = table.order(0, len(table))
-        clients = table.client_order[order]
+        clients = table.column("client_order", order)
         return order, self.context.faults.faulted(self.NAME, "events", range(len(table)), day_of=lambda _: date,
                                                   deletion_unit=lambda position: int(clients[position]))
 
