@@ -1,9 +1,11 @@
 """How fast the simulator generates and serves one day at a scale (`python -m brightcart_pipeline.bench_simulator`).
 
-The simulator runs in its own process (as in `brightcart bench`); a client pages through one day of GA4
-export events (nine in ten of BrightCart's records) and of Shopify orders for at most a time budget, and the
-report gives records served per wall second and per second of the simulator's own CPU, plus the time to
-the first page (the day's world being generated) and the simulator's peak memory.
+The simulator runs in its own process (as in `brightcart bench`); a client pages through one day of every
+vendor's main resource (GA4 export events, nine in ten of BrightCart's records; Google Ads ad metrics; Meta ad
+insights; HubSpot contacts by search; Shopify orders), each for at most a time budget, with the sources' own
+clients (their timeouts and retries). The report gives records served per wall second and per second of the
+simulator's own CPU, the time to the first page (the first resource's includes the day's world being
+generated), whether the whole day was read, and the simulator's peak memory.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 from brightcart_pipeline.bench import simulator_process
 from brightcart_pipeline.settings import Settings, load_settings
 from brightcart_pipeline.simulator.world import WorldConfig
-from brightcart_pipeline.sources import ga4, shopify
+from brightcart_pipeline.sources import ga4, google_ads, hubspot, meta_ads, shopify
 from brightcart_pipeline.sources.http import ExtractError, follow_cursor
 
 
@@ -57,27 +59,60 @@ def _ga4_pages(settings: Settings, day: dt.date) -> Iterator[int]:
         yield len(body.get("rows", []))
 
 
+def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+    return start, start + dt.timedelta(days=1)
+
+
+def _google_ads_pages(settings: Settings, day: dt.date) -> Iterator[int]:
+    client = google_ads.build_client(settings)
+    query = google_ads.DAILY_QUERIES[google_ads.AD_METRICS_DAILY.name].format(day=day.isoformat())
+    for page in google_ads.search_pages(client, settings.google_ads_customer_id, query):
+        yield len(page)
+
+
+def _meta_pages(settings: Settings, day: dt.date) -> Iterator[int]:
+    client = meta_ads.build_client(settings)
+    report_run_id = meta_ads.run_report(client, settings.meta_ads_account_id, day)
+    path = f"/{meta_ads.API_VERSION}/{report_run_id}/insights"
+    for page in meta_ads.paginate(client, path, {"limit": meta_ads.INSIGHTS_PAGE_LIMIT}):
+        yield len(page)
+
+
+def _hubspot_pages(settings: Settings, day: dt.date) -> Iterator[int]:
+    client = hubspot.build_client(settings)
+    start, end = (moment.strftime("%Y-%m-%dT%H:%M:%S.000Z") for moment in _day_bounds(day))
+    for page in hubspot.search_pages(client, "contacts", "lastmodifieddate", hubspot.CONTACT_PROPERTIES, start, end):
+        yield len(page)
+
+
 def _shopify_pages(settings: Settings, day: dt.date) -> Iterator[int]:
     client = shopify.build_client(settings)
-    start = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+    start, end = _day_bounds(day)
     params = {"limit": shopify.PAGE_SIZE, "status": "any", "updated_at_min": start.isoformat(),
-              "updated_at_max": (start + dt.timedelta(days=1)).isoformat()}
+              "updated_at_max": end.isoformat()}
     for page in shopify.paginate(client, f"/admin/api/{shopify.API_VERSION}/orders.json", params, "orders"):
         yield len(page)
 
 
-def measure_serving(scale: float, budget_seconds: float, port: int = 8798,
+RESOURCES: dict[str, Callable[[Settings, dt.date], Iterator[int]]] = {
+    "ga4 events": _ga4_pages, "google ads ad metrics": _google_ads_pages, "meta ad insights": _meta_pages,
+    "shopify orders": _shopify_pages, "hubspot contacts search": _hubspot_pages}
+
+
+def measure_serving(scale: float, budget_seconds: float, port: int = 8798, resources: list[str] | None = None,
+                    budgets: dict[str, float] | None = None,
                     on_measure: Callable[[ServeMeasure], None] = lambda _: None) -> list[ServeMeasure]:
+    """Page each resource for `budget_seconds` (or its own in `budgets`), in one simulator process."""
     config = WorldConfig.extracted_from(dt.date(2026, 10, 1), seed=7, days=1, scale=scale)
     day = config.start
-    resources: dict[str, Callable[[Settings, dt.date], Iterator[int]]] = {
-        "ga4 events": _ga4_pages, "shopify orders": _shopify_pages}
     found = []
     with tempfile.TemporaryDirectory(prefix="brightcart-simbench-") as tmp, \
             simulator_process(config, port, Path(tmp)) as simulator:
         settings = load_settings(home=Path(tmp), api_base_url=f"http://127.0.0.1:{port}",
                                  start_date=config.first_utc_day, simulator_days=config.days)
-        for name, pages in resources.items():
+        for name in resources or list(RESOURCES):
+            pages, budget = RESOURCES[name], (budgets or {}).get(name, budget_seconds)
             start, cpu_before = time.perf_counter(), simulator.cpu_seconds()
             records, first_page, complete, error = 0, 0.0, True, None
             try:
@@ -85,7 +120,7 @@ def measure_serving(scale: float, budget_seconds: float, port: int = 8798,
                     records += size
                     if n == 0:
                         first_page = time.perf_counter() - start
-                    if time.perf_counter() - start > budget_seconds:
+                    if time.perf_counter() - start > budget:
                         complete = False
                         break
             except ExtractError as failed:  # a resource the simulator cannot serve at this scale is a result too
@@ -100,6 +135,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=float, action="append", required=True)
     parser.add_argument("--budget", type=float, default=120.0, help="seconds of reading per resource")
+    parser.add_argument("--resource", action="append", choices=list(RESOURCES), help="default: every one")
+    parser.add_argument("--budget-for", action="append", default=[], metavar="RESOURCE=SECONDS",
+                        help="another budget for one resource, e.g. 'shopify orders=900'")
     parser.add_argument("--out", type=Path, default=Path("docs/benchmarks/simulator-serving.json"))
     args = parser.parse_args()
     report: list[dict[str, object]] = []
@@ -112,7 +150,8 @@ def main() -> None:
         print(json.dumps(report[-1], indent=2), flush=True)
 
     for scale in args.scale:
-        measure_serving(scale, args.budget, on_measure=write)
+        budgets = {name: float(seconds) for name, seconds in (item.rsplit("=", 1) for item in args.budget_for)}
+        measure_serving(scale, args.budget, resources=args.resource, budgets=budgets, on_measure=write)
 
 
 if __name__ == "__main__":

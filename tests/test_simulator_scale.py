@@ -3,27 +3,37 @@ fully rendered, fully sorted table would.
 
 A full-scale day is too big for CI; these tests pin the shortcuts that make it servable to their slow
 references on a tiny world: order lines drawn in bulk against numpy's own per-order calls, the GA4
-event plan computed from arrays against the renderer's per-session plan, and pages of a lazily sorted
-table (with and without data faults) against the whole table rendered and sorted as GA4 orders it.
+event plan computed from arrays against the renderer's per-session plan, pages of a lazily sorted
+table (with and without data faults) against the whole table rendered and sorted as GA4 orders it,
+rows written straight to bytes against `encode_row` serialised, and Shopify's lazily paged orders
+and customers against the commerce ground truth.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterator
 
 import numpy as np
+import orjson
 import pytest
 import requests
 
 from brightcart_pipeline.simulator.catalog import PRODUCTS
+from brightcart_pipeline.simulator.commerce import money
 from brightcart_pipeline.simulator.credentials import DEV_CREDENTIALS
-from brightcart_pipeline.simulator.faults import Fault, FaultInjector, FaultPlan, SchemaDrift
+from brightcart_pipeline.simulator.faults import Fault, FaultInjector, FaultPlan, SchemaDrift, drift_record
 from brightcart_pipeline.simulator.order_items import order_items, order_items_one_by_one
+from brightcart_pipeline.simulator.people import person
 from brightcart_pipeline.simulator.server import SimulatorServer
+from brightcart_pipeline.simulator.truth_commerce import true_orders
 from brightcart_pipeline.simulator.truth_web import ga4_event_counts
-from brightcart_pipeline.simulator.vendors.ga4 import ExportEvent, GA4Vendor, _malform, encode_row
+from brightcart_pipeline.simulator.vendors.ga4 import ExportEvent, GA4Vendor, _drift_schema, _malform, encode_row
 from brightcart_pipeline.simulator.vendors.ga4_index import day_events
+from brightcart_pipeline.simulator.vendors.ga4_wire import RowWriter
+from brightcart_pipeline.simulator.vendors.shopify import ShopifyVendor
 from brightcart_pipeline.simulator.world import WorldConfig
 
 WORLD = WorldConfig(seed=23, start=dt.date(2026, 10, 1), days=3, scale=0.00004)
@@ -32,6 +42,8 @@ AUTH = {"Authorization": f"Bearer {DEV_CREDENTIALS['ga4_access_token']}"}
 DATASET = "/bigquery/v2/projects/brightcart-analytics/datasets/analytics_314159265"
 DAY = dt.date(2026, 10, 2)
 TABLE = f"{DATASET}/tables/events_{DAY:%Y%m%d}"
+SHOPIFY_AUTH = {"X-Shopify-Access-Token": DEV_CREDENTIALS["shopify_access_token"]}
+SHOPIFY = "/admin/api/2024-10"
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +154,75 @@ def test_lazy_pages_with_data_faults_are_the_faulted_table(server: SimulatorServ
     assert served_rows(server, 400) == expected
     fired = {kind: n for (_, kind, _), n in server.context.faults.fired.items()}
     assert fired["malformed_records"] == 3 and fired["duplicate_records"] == 4 and fired["deleted_records"] > 2
+
+
+def test_rows_written_as_bytes_are_encode_row_serialised(server: SimulatorServer,
+                                                        rendered_table: list[ExportEvent]) -> None:
+    schema = get(server, TABLE)["schema"]["fields"]
+    drift = SchemaDrift(add="device.x_drift", rename={"geo.city": "town"}, retype=["event_timestamp"])
+    drifted = copy.deepcopy(schema)
+    _drift_schema(drifted, drift)
+    rows = [e.row for e in rendered_table]
+    shared = {"name": "one dict, two records", "analytics_storage": "Yes"}  # written once per record kind
+    odd = rows[0] | {"event_timestamp": "N/A", "is_active_user": False, "batch_event_index": True, "user_id": 7,
+                     "event_value_in_usd": 3, "event_name": 'a "quote", \\ and ünïcode ✓', "event_params": None,
+                     "privacy_info": shared, "traffic_source": shared, "items": [None]}
+    faulted = [drift_record(_malform(row), drift) for row in rows[:40]]
+    for table_schema in (schema, drifted):
+        written = RowWriter(table_schema).rows_json([*rows, odd, *faulted])
+        assert written == orjson.dumps([encode_row(row, table_schema) for row in [*rows, odd, *faulted]])
+
+
+def shopify_get(server: SimulatorServer, path: str, **params: object) -> requests.Response:
+    response = requests.get(server.base_url + path, params=params, headers=SHOPIFY_AUTH, timeout=60)
+    assert response.status_code == 200, response.text
+    return response
+
+
+def shopify_listing(server: SimulatorServer, resource: str, **params: object) -> list[dict]:
+    response = shopify_get(server, f"{SHOPIFY}/{resource}.json", **params)
+    records = response.json()[resource]
+    while "next" in response.links:
+        response = requests.get(response.links["next"]["url"], headers=SHOPIFY_AUTH, timeout=60)
+        records += response.json()[resource]
+    return records
+
+
+def test_shopify_orders_pages_are_the_clocks_orders_filtered_and_sorted(server: SimulatorServer) -> None:
+    low, high = CLOCK - dt.timedelta(hours=40), CLOCK - dt.timedelta(hours=4)
+    low_us, high_us = (int(t.timestamp()) * 1_000_000 for t in (low, high))
+    window = {"status": "any", "updated_at_min": low.isoformat(), "updated_at_max": high.isoformat()}
+    served = shopify_listing(server, "orders", limit=7, order="updated_at asc", **window)
+    truth = sorted((o for o in true_orders(server.world, server.context.as_of_us) if low_us <= o.updated_us <= high_us),
+                   key=lambda o: (o.updated_us, o.order_id))
+    assert [o["id"] for o in served] == [o.order_id for o in truth]
+    assert len(truth) > 3 * 7  # several pages, each rendered on its own
+    assert shopify_get(server, f"{SHOPIFY}/orders/count.json", **window).json()["count"] == len(truth)
+    by_id = shopify_listing(server, "orders", limit=11, **window)
+    assert [o["id"] for o in by_id] == sorted(o.order_id for o in truth)
+
+
+def test_shopify_customers_carry_their_orders_aggregates(simulator: SimulatorServer) -> None:
+    server = simulator  # the shared test world: it has customers with several orders
+    counts: Counter[int] = Counter()
+    spent: Counter[int] = Counter()
+    for order in true_orders(server.world, server.context.as_of_us):
+        if person(order.person_id).has_account:
+            counts[order.person_id] += 1
+            spent[order.person_id] += order.total_cents
+    expected = {person(pid).shopify_customer_id: (n, money(spent[pid])) for pid, n in counts.items()}
+    served = shopify_listing(server, "customers", limit=13)
+    assert {c["id"]: (c["orders_count"], c["total_spent"]) for c in served} == expected
+    assert max(n for n, _ in expected.values()) > 1  # someone ordered twice: aggregates, not one order each
+    assert shopify_get(server, f"{SHOPIFY}/customers/count.json").json()["count"] == len(expected)
+
+
+def test_a_shopify_page_renders_only_its_own_orders(server: SimulatorServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    vendor = next(v for v, _ in server.httpd.vendor_routes if isinstance(v, ShopifyVendor))
+    rendered = []
+    render = vendor._render_order
+    monkeypatch.setattr(vendor, "_render_order", lambda ref: rendered.append(ref) or render(ref))
+    first = shopify_get(server, f"{SHOPIFY}/orders.json", status="any", limit=5)
+    second = requests.get(first.links["next"]["url"], headers=SHOPIFY_AUTH, timeout=60)
+    assert len(first.json()["orders"]) == len(second.json()["orders"]) == 5
+    assert len(rendered) == 10

@@ -14,13 +14,14 @@ import datetime as dt
 import weakref
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from brightcart_pipeline.simulator.catalog import CAMPAIGN_BY_ID, GA4_PROPERTY_TIMEZONE, SHOP_DOMAIN
-from brightcart_pipeline.simulator.people import email_variant, has_accounts, is_special, mix, person, uniform
+from brightcart_pipeline.simulator.people import email_variant, has_accounts, is_special, person, pick, uniform
 from brightcart_pipeline.simulator.world import CHANNELS, CONTACT_DUPLICATE_RATE, US_PER_DAY, US_PER_SECOND, Day, World
 
 GA4_TZ = ZoneInfo(GA4_PROPERTY_TIMEZONE)
@@ -132,13 +133,18 @@ def session_index(world: World) -> SessionIndex:
     return _INDEXES[world]
 
 
+def _span(index: SessionIndex, pid: int) -> tuple[int, int]:
+    """Where a person's sessions are in the index (two scalar searches: cheaper than one over a list)."""
+    return int(index.person_id.searchsorted(pid)), int(index.person_id.searchsorted(pid + 1))
+
+
 def first_channel(world: World, pid: int, before_us: int) -> tuple[str, str | None]:
     """A person's first-touch channel and its campaign, from the first visit at or before `before_us`.
 
     People whose first visit predates the simulated window get a stable channel from their id.
     """
     index = session_index(world)
-    lo, hi = np.searchsorted(index.person_id, [pid, pid + 1])
+    lo, hi = _span(index, pid)
     if hi > lo:
         starts = index.start_ts[lo:hi]
         first = lo + int(np.argmin(starts))
@@ -146,21 +152,27 @@ def first_channel(world: World, pid: int, before_us: int) -> tuple[str, str | No
             traffic = session_traffic(world.days()[int(index.day_index[first])], int(index.row[first]))
             detail = {"organic_search": "google", "direct": None}.get(traffic.channel, traffic.campaign)
             return traffic.channel, detail
-    channel = CHANNELS[int(mix(pid, 21) % np.uint64(len(CHANNELS)))]
+    channel = CHANNELS[pick(pid, 21, len(CHANNELS))]
     return channel, None
 
 
 def ga_session_number(world: World, pid: int, device: int, start_us: int) -> int:
     """gtag's session counter: visits before the window (stable per client) plus those inside it."""
     index = session_index(world)
-    lo, hi = np.searchsorted(index.person_id, [pid, pid + 1])
+    lo, hi = _span(index, pid)
     earlier = int(np.count_nonzero((index.device[lo:hi] == device) & (index.start_ts[lo:hi] < start_us)))
-    return 1 + int(mix(pid * 2 + device, 13) % np.uint64(9)) + earlier
+    return 1 + pick(pid * 2 + device, 13, 9) + earlier
 
 
 def ga4_date(ts_us: int) -> str:
     """The export table date (property timezone) of an event: `events_YYYYMMDD`."""
-    return dt.datetime.fromtimestamp(ts_us / US_PER_SECOND, GA4_TZ).strftime("%Y%m%d")
+    return _ga4_date_of_hour(ts_us // US_PER_HOUR)
+
+
+@lru_cache(maxsize=1 << 12)
+def _ga4_date_of_hour(hour: int) -> str:
+    """The property's dates change on whole UTC hours (its offsets are whole hours), so a UTC hour has one."""
+    return dt.datetime.fromtimestamp(hour * US_PER_HOUR / US_PER_SECOND, GA4_TZ).strftime("%Y%m%d")
 
 
 # -- GA4 expected outcomes (vectorised, independent of the simulator's event rendering) -------------

@@ -36,7 +36,7 @@ import orjson
 from brightcart_pipeline.simulator.catalog import PRODUCTS, SHOP_CURRENCY, SHOP_DOMAIN, Product
 from brightcart_pipeline.simulator.commerce import order_money
 from brightcart_pipeline.simulator.faults import Faulted, SchemaDrift
-from brightcart_pipeline.simulator.people import mix, person
+from brightcart_pipeline.simulator.people import person, pick
 from brightcart_pipeline.simulator.server import RateLimit, Request, Response, Route, SimulatorContext
 from brightcart_pipeline.simulator.truth_web import (
     GA4_TZ,
@@ -50,6 +50,7 @@ from brightcart_pipeline.simulator.truth_web import (
 )
 from brightcart_pipeline.simulator.vendors.common import has_bearer
 from brightcart_pipeline.simulator.vendors.ga4_index import DayEvents, ExportTable, day_events
+from brightcart_pipeline.simulator.vendors.ga4_wire import RowWriter
 from brightcart_pipeline.simulator.world import US_PER_SECOND, Day
 
 PROPERTY_ID = "314159265"
@@ -157,6 +158,8 @@ def encode_row(row: dict[str, Any], schema: list[dict[str, Any]]) -> dict[str, A
     return {"f": [_cell(row.get(field["name"]), field) for field in schema]}
 
 
+# Shared between events (never mutate one): a param met again on a page is then written once (`ga4_wire`).
+@lru_cache(maxsize=1 << 16, typed=True)
 def _param(key: str, value: str | int | float) -> dict[str, Any]:
     slot = "string_value" if isinstance(value, str) else "int_value" if isinstance(value, int) else "double_value"
     return {"key": key, "value": {"string_value": None, "int_value": None, "float_value": None,
@@ -218,19 +221,24 @@ class TableRows:
         if self.faulted is None:
             return self.table.last_arrival_us
         order, faulted = self.faulted
-        return max((int(self.table.arrived[order[f.item]]) for f in faulted), default=0)
+        arrived = self.table.column("arrived", order[[f.item for f in faulted]])
+        return int(arrived.max()) if len(arrived) else 0
 
     def events(self, start: int, stop: int) -> list[ExportEvent]:
         if self.faulted is None:
-            return [self._render(int(i)) for i in self.table.order(start, stop)]
+            return self._render(self.table.order(start, stop))
         order, faulted = self.faulted
-        return [_replace_row(event, f.render(event.row, _malform))
-                for f in faulted[start:stop] for event in [self._render(int(order[f.item]))]]
+        page = faulted[start:stop]
+        rendered = self._render(order[[f.item for f in page]])
+        return [_replace_row(event, f.render(event.row, _malform)) for f, event in zip(page, rendered, strict=True)]
 
-    def _render(self, index: int) -> ExportEvent:
+    def _render(self, indices: np.ndarray) -> list[ExportEvent]:
         table = self.table
-        session = self.vendor.session(self.sources[int(table.source[index])], int(table.row[index]))
-        return self.vendor.event(session, int(table.plan_position[index]))
+        sources = table.source[indices].tolist()
+        rows = table.column("row", indices).tolist()
+        positions = table.column("plan_position", indices).tolist()
+        return [self.vendor.event(self.vendor.session(self.sources[source], row), position)
+                for source, row, position in zip(sources, rows, positions, strict=True)]
 
 
 class GA4Vendor:
@@ -247,6 +255,7 @@ class GA4Vendor:
         # Sessions whose events are spread over the pages being read (a session lasts minutes).
         self.session = lru_cache(maxsize=1 << 16)(self._session)
         self._build_lock = threading.Lock()
+        self._row_writer = lru_cache(maxsize=8)(lambda schema_json: RowWriter(orjson.loads(schema_json)))
 
     def routes(self) -> list[Route]:
         dataset = r"/bigquery/v2/projects/(?P<project>[^/]+)/datasets/(?P<dataset>[^/]+)"
@@ -362,12 +371,13 @@ class GA4Vendor:
         token = request.param("pageToken")
         offset = _decode_token(token) if token else int(request.param("startIndex") or 0)
         limit = min(int(request.param("maxResults") or DEFAULT_MAX_RESULTS), DEFAULT_MAX_RESULTS)
-        rows = [encode_row(e.row, table_rows.schema) for e in table_rows.events(offset, offset + limit)]
-        body: dict[str, Any] = {"kind": "bigquery#tableDataList", "etag": _etag(rows),
+        rows = self._row_writer(orjson.dumps(table_rows.schema)).rows_json(
+            [e.row for e in table_rows.events(offset, offset + limit)])
+        body: dict[str, Any] = {"kind": "bigquery#tableDataList", "etag": _etag_of_json(rows),
                                 "totalRows": str(len(table_rows))}
         if offset + limit < len(table_rows):
             body["pageToken"] = _encode_token(offset + limit)
-        body["rows"] = rows
+        body["rows"] = orjson.Fragment(rows)
         return Response.json(body)
 
     # -- events -------------------------------------------------------------------------------------
@@ -404,7 +414,7 @@ class GA4Vendor:
             return None
         _, table = self._table(date, as_of_us)
         order = table.order(0, len(table))
-        clients = table.client_order[order]
+        clients = table.column("client_order", order)
         return order, self.context.faults.faulted(self.NAME, "events", range(len(table)), day_of=lambda _: date,
                                                   deletion_unit=lambda position: int(clients[position]))
 
@@ -470,7 +480,7 @@ class GA4Vendor:
         return _Session(
             day=day, row=row, plan=tuple(batched), common=common, client=client, session_id=start // US_PER_SECOND,
             session_number=ga_session_number(world, p.pid, device, start), traffic=traffic,
-            product=PRODUCTS[int(mix(int(s.session_key[row]), 31) % np.uint64(len(PRODUCTS)))],
+            product=PRODUCTS[pick(int(s.session_key[row]), 31, len(PRODUCTS))],
             order=self._order_rows(date).get(row) if s.is_order[row] else None)
 
     def _order_rows_of(self, date: dt.date) -> dict[int, int]:
@@ -675,6 +685,7 @@ def _page_title(location: str, product_title: str) -> str:
     return f"{name} | BrightCart"
 
 
+@lru_cache(maxsize=1 << 12)  # shared between events, as `_param`
 def _item(sku: str, title: str, price_cents: int, quantity: int) -> dict[str, Any]:
     price = _dollars(price_cents)
     return {"item_id": sku, "item_name": title, "item_brand": "BrightCart", "item_variant": None,
@@ -710,7 +721,11 @@ def _decode_token(token: str | None) -> int:
 
 
 def _etag(payload: Any) -> str:
-    return base64.b64encode(hashlib.md5(orjson.dumps(payload)).digest()).decode()
+    return _etag_of_json(orjson.dumps(payload))
+
+
+def _etag_of_json(payload: bytes) -> str:
+    return base64.b64encode(hashlib.md5(payload).digest()).decode()
 
 
 def build(context: SimulatorContext) -> GA4Vendor:

@@ -109,31 +109,42 @@ def day_events(day: Day) -> DayEvents:
 
 
 class ExportTable:
-    """One `events_YYYYMMDD` table as of a clock: its events bucketed by minute, each minute sorted when read."""
+    """One `events_YYYYMMDD` table as of a clock: its events bucketed by minute, each minute sorted when read.
+
+    The table keeps where its events are in the source days' plans (source, position), not copies of their
+    columns: a full-scale table is ~30M events, and a copy of six columns ~1 GB beside the plans themselves.
+    """
 
     def __init__(self, sources: list[DayEvents], low_us: int, high_us: int, as_of_us: int) -> None:
-        picked = [(np.flatnonzero((d.ts >= low_us) & (d.ts < high_us) & (d.arrived <= as_of_us)), d)
+        self._sources = sources
+        picked = [np.flatnonzero((d.ts >= low_us) & (d.ts < high_us) & (d.arrived <= as_of_us)).astype(np.int32)
                   for d in sources]
-        self.source = np.concatenate([np.full(len(i), n, dtype=np.int8) for n, (i, _) in enumerate(picked)])
-        columns = {name: np.concatenate([getattr(d, name)[i] for i, d in picked])
-                   for name in ("row", "plan_position", "ts", "arrived", "batch_event_index", "client_order")}
-        self.row, self.plan_position = columns["row"], columns["plan_position"]
-        self.ts, self.arrived = columns["ts"], columns["arrived"]
-        self.batch_event_index, self.client_order = columns["batch_event_index"], columns["client_order"]
-        minute = ((self.ts - low_us) // BUCKET_US).astype(np.int16)
-        # A radix sort for 16-bit keys: linear time. The columns stay as they are; pages go through this.
-        self._by_minute = np.argsort(minute, kind="stable")
+        self.source = np.concatenate([np.full(len(i), n, dtype=np.int8) for n, i in enumerate(picked)])
+        self.position = np.concatenate(picked)
+        minute = np.concatenate([((d.ts[i] - low_us) // BUCKET_US).astype(np.int16)
+                                 for i, d in zip(picked, sources, strict=True)])
+        self.last_arrival_us = max((int(d.arrived[i].max()) for i, d in zip(picked, sources, strict=True) if len(i)),
+                                   default=0)
+        # A radix sort for 16-bit keys: linear time. Pages go through this order, the positions stay as they are.
+        self._by_minute = np.argsort(minute, kind="stable").astype(np.int32)
         minutes = int((high_us - low_us + BUCKET_US - 1) // BUCKET_US)
         self._bounds = np.concatenate([[0], np.cumsum(np.bincount(minute, minlength=minutes))])
         self._sorted: dict[int, np.ndarray] = {}
         self._lock = threading.Lock()
 
-    def __len__(self) -> int:
-        return len(self.ts)
+    def column(self, name: str, indices: np.ndarray) -> np.ndarray:
+        """A `DayEvents` column (`row`, `ts`, `arrived`, ...) at table indices, gathered from the source days."""
+        source, position = self.source[indices], self.position[indices]
+        if len(self._sources) == 1:
+            return getattr(self._sources[0], name)[position]
+        out = np.empty(len(indices), dtype=getattr(self._sources[0], name).dtype)
+        for n, day in enumerate(self._sources):
+            mine = source == n
+            out[mine] = getattr(day, name)[position[mine]]
+        return out
 
-    @property
-    def last_arrival_us(self) -> int:
-        return int(self.arrived.max()) if len(self) else 0
+    def __len__(self) -> int:
+        return len(self.position)
 
     def order(self, start: int, stop: int) -> np.ndarray:
         """Indices (into the table's columns) of the rows at positions start..stop-1 in export order."""
@@ -151,8 +162,9 @@ class ExportTable:
             part = self._by_minute[int(self._bounds[minute]):int(self._bounds[minute + 1])]
             # Ties beyond (time, client, batch index) keep the order sessions were planned in, as a stable
             # sort of the rendered rows would.
-            ranked = np.lexsort((self.plan_position[part], self.row[part], self.source[part],
-                                 self.batch_event_index[part], self.client_order[part], self.ts[part]))
+            ranked = np.lexsort((self.column("plan_position", part), self.column("row", part), self.source[part],
+                                 self.column("batch_event_index", part), self.column("client_order", part),
+                                 self.column("ts", part)))
             with self._lock:
                 self._sorted[minute] = part[ranked]
         return self._sorted[minute]

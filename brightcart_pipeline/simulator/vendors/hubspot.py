@@ -21,6 +21,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
+import orjson
+
 from brightcart_pipeline.simulator.faults import Faulted
 from brightcart_pipeline.simulator.people import Person, person
 from brightcart_pipeline.simulator.server import (
@@ -125,6 +128,11 @@ class HubSpotVendor:
         self._records = lru_cache(maxsize=8)(self._build_records)
         self._crm = lru_cache(maxsize=8)(
             lambda as_of: (crm_contacts(context.world, as_of), crm_deals(context.world, as_of)))
+        # A full-scale clock holds millions of contacts: a search's matches are found once per query (every page
+        # of it reads them), date filters compare arrays, and a retrying client waits for the one build.
+        self._dates = lru_cache(maxsize=16)(self._date_column)
+        self._searched = lru_cache(maxsize=32)(self._search_positions)
+        self._build_lock = threading.RLock()
 
     def routes(self) -> list[Route]:
         objects = r"(?P<object_type>contacts|deals)"
@@ -232,7 +240,60 @@ class HubSpotVendor:
         return CrmRecord("deals", d.deal_id, d.created_us, d.last_modified_us, props, d.archived_us)
 
     def _all(self, object_type: str) -> list[CrmRecord]:
-        return self._records(self.context.as_of_us, id(self.context.faults.plan))[object_type]
+        with self._build_lock:
+            return self._records(self.context.as_of_us, id(self.context.faults.plan))[object_type]
+
+    def _date_column(self, as_of_us: int, plan_id: int, object_type: str, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """A date property of every record as epoch ms, as `_matches` reads it, and whether it is set."""
+        values = [r.properties.get(name) for r in self._all(object_type)]
+        present = np.fromiter((v is not None for v in values), bool, len(values))
+        return np.fromiter((to_ms(v) if v else 0 for v in values), np.int64, len(values)), present
+
+    def _search_positions(self, as_of_us: int, plan_id: int, object_type: str, groups_json: bytes,
+                          sorts_json: bytes) -> np.ndarray:
+        """Positions (into `_all`) of a search's results in its order: unarchived records matching the filter
+        groups, sorted by the first sort (its key ends in the object id, so earlier sorts never break ties)."""
+        records = self._all(object_type)
+        groups: list[dict[str, Any]] = orjson.loads(groups_json)
+        keep = np.fromiter((r.archived_us is None for r in records), bool, len(records))
+        if groups:
+            matched = np.zeros(len(records), dtype=bool)
+            for group in groups:
+                found = np.ones(len(records), dtype=bool)
+                for f in group.get("filters", []):
+                    found &= self._filter_mask(as_of_us, plan_id, object_type, f)
+                matched |= found
+            keep &= matched
+        positions = np.flatnonzero(keep)
+        sort = (orjson.loads(sorts_json) or [{"propertyName": "hs_object_id"}])[0]
+        name = sort["propertyName"]
+        if name in DATE_PROPERTIES:
+            ms, present = self._dates(as_of_us, plan_id, object_type, name)
+            if present[positions].all():
+                ids = np.fromiter((r.object_id for r in records), np.int64, len(records))
+                ranked = positions[np.lexsort((ids[positions], ms[positions]))]
+                return ranked[::-1] if sort.get("direction") == "DESCENDING" else ranked
+        ranked_list = sorted(positions.tolist(), key=lambda i: _sort_value(records[i], name),
+                             reverse=sort.get("direction") == "DESCENDING")
+        return np.array(ranked_list, dtype=np.int64)
+
+    def _filter_mask(self, as_of_us: int, plan_id: int, object_type: str, f: dict[str, Any]) -> np.ndarray:
+        """`_matches` of one filter for every record: dates as arrays, other properties one by one."""
+        name, op = f["propertyName"], f["operator"]
+        if name in DATE_PROPERTIES:
+            ms, present = self._dates(as_of_us, plan_id, object_type, name)
+            if op == "HAS_PROPERTY":
+                return present
+            if op == "NOT_HAS_PROPERTY":
+                return ~present
+            return present & OPERATORS[op](ms, to_ms(str(f["value"])))
+        records = self._all(object_type)
+        group = [{"filters": [f]}]
+        return np.fromiter((_matches(r, group) for r in records), bool, len(records))
+
+    def _has_render_faults(self, object_type: str) -> bool:
+        return any(f.vendor == self.NAME and f.kind in RENDER_FAULTS and f.resource in (None, object_type)
+                   for f in self.context.faults.plan.faults)
 
     def _associations(self, from_type: str, object_id: int) -> list[int]:
         contacts, deals = self._crm(self.context.as_of_us)
@@ -304,20 +365,25 @@ class HubSpotVendor:
         if offset >= self.search_cap:
             return self._bad_request(
                 request, f"Cannot page beyond {self.search_cap} results: narrow the search with filters.")
+        records = self._all(object_type)
         try:
-            matched = [r for r in self._all(object_type)
-                       if r.archived_us is None and _matches(r, body.get("filterGroups") or [])]
+            with self._build_lock:
+                positions = self._searched(self.context.as_of_us, id(self.context.faults.plan), object_type,
+                                           orjson.dumps(body.get("filterGroups") or []),
+                                           orjson.dumps(body.get("sorts") or []))
         except (KeyError, ValueError) as error:
             return self._bad_request(request, f"Invalid filter: {error}")
-        for sort in reversed(body.get("sorts") or [{"propertyName": "hs_object_id"}]):
-            name = sort["propertyName"]
-            matched.sort(key=lambda r, n=name: _sort_value(r, n), reverse=sort.get("direction") == "DESCENDING")
-        rows = self._faulted(object_type, matched)
-        page = rows[offset:offset + limit]
-        out: dict[str, Any] = {"total": len(rows),
+        if self._has_render_faults(object_type):  # faults choose their records on the whole result
+            rows = self._faulted(object_type, [records[i] for i in positions.tolist()])
+            page = rows[offset:offset + limit]
+            total = len(rows)
+        else:
+            page = [Faulted(records[i]) for i in positions[offset:offset + limit].tolist()]
+            total = len(positions)
+        out: dict[str, Any] = {"total": total,
                                "results": [f.render(self._render(f.item, body.get("properties")), _malform)
                                            for f in page]}
-        if offset + limit < len(rows):
+        if offset + limit < total:
             out["paging"] = {"next": {"after": str(offset + limit)}}
         return self._ok(out)
 

@@ -3,6 +3,9 @@
 Orders are rendered as of the simulator clock: fulfilment and refunds appear (and move
 `updated_at`) only once they have happened. Fulfilled orders are closed (auto-archive), so a client
 must ask for `status=any` to see them, as with the real shop.
+
+A listing is positions in an index of the clock's orders (`shopify_index`); a page renders only its own
+records, so page N of a full-scale day costs what page 1 does.
 """
 
 from __future__ import annotations
@@ -10,7 +13,10 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -30,6 +36,14 @@ from brightcart_pipeline.simulator.people import email_variant, person
 from brightcart_pipeline.simulator.server import RateLimit, Request, Response, Route, SimulatorContext
 from brightcart_pipeline.simulator.truth_web import session_traffic
 from brightcart_pipeline.simulator.vendors.common import page_limit
+from brightcart_pipeline.simulator.vendors.shopify_index import (
+    Customers,
+    VisibleOrders,
+    customer_positions,
+    customers_of,
+    order_positions,
+    visible_orders,
+)
 from brightcart_pipeline.simulator.world import US_PER_SECOND, Day
 
 SHOP_TZ = ZoneInfo(SHOP_TIMEZONE)
@@ -66,10 +80,6 @@ class OrderRef:
     row: int
     updated_us: int
 
-    @property
-    def order_id(self) -> int:
-        return int(self.day.orders.order_id[self.row])  # type: ignore[union-attr]
-
 
 class ShopifyVendor:
     NAME = "shopify"
@@ -77,6 +87,12 @@ class ShopifyVendor:
 
     def __init__(self, context: SimulatorContext) -> None:
         self.context = context
+        # Indexed once per clock, a few clocks kept (tests move the clock back and forth); built under one lock,
+        # so a client that times out and retries waits for the build instead of starting another.
+        self._visible_orders_cache = lru_cache(maxsize=4)(self._visible_orders_at)
+        self._customers_cache = lru_cache(maxsize=4)(self._customers_at)
+        self._order_positions = lru_cache(maxsize=32)(self._order_positions_at)
+        self._build_lock = threading.RLock()
 
     def routes(self) -> list[Route]:
         base = r"/admin/api/(?P<version>\d{4}-\d{2})"
@@ -104,51 +120,44 @@ class ShopifyVendor:
         return Response.json({"errors": "Internal Server Error"}, status)
 
     # -- orders -----------------------------------------------------------------------------------
-    def _visible_orders(self) -> list[OrderRef]:
-        as_of = self.context.as_of_us
-        refs = []
-        for day in self.context.world.days():
-            orders = day.orders
-            assert orders is not None
-            visible = np.flatnonzero(orders.created_ts <= as_of)
-            for row in visible:
-                updated = int(orders.created_ts[row])
-                for later in (int(orders.fulfilled_ts[row]), int(orders.refund_ts[row])):
-                    if 0 <= later <= as_of:
-                        updated = max(updated, later)
-                refs.append(OrderRef(day, int(row), updated))
-        return refs
+    def _visible_orders(self, as_of_us: int) -> VisibleOrders:
+        with self._build_lock:
+            return self._visible_orders_cache(as_of_us)
 
-    def _filtered_orders(self, filters: dict[str, str]) -> list[OrderRef]:
-        refs = self._visible_orders()
-        if "updated_at_min" in filters:
-            low = parse_shop_time(filters["updated_at_min"])
-            refs = [r for r in refs if r.updated_us >= low]
-        if "updated_at_max" in filters:
-            high = parse_shop_time(filters["updated_at_max"])
-            refs = [r for r in refs if r.updated_us <= high]
-        if "created_at_min" in filters:
-            low = parse_shop_time(filters["created_at_min"])
-            refs = [r for r in refs if int(r.day.orders.created_ts[r.row]) >= low]  # type: ignore[union-attr]
-        status = filters.get("status", "open")
-        if status == "open":
-            refs = [r for r in refs if not 0 <= int(r.day.orders.fulfilled_ts[r.row]) <= self.context.as_of_us]  # type: ignore[union-attr]
-        if filters.get("order", "id asc").startswith("updated_at"):
-            refs.sort(key=lambda r: (r.updated_us, r.order_id))
-        else:
-            refs.sort(key=lambda r: r.order_id)
-        return refs
+    def _visible_orders_at(self, as_of_us: int) -> VisibleOrders:
+        return visible_orders(self.context.world.days(), as_of_us)
+
+    def _customers(self, as_of_us: int) -> Customers:
+        with self._build_lock:
+            return self._customers_cache(as_of_us)
+
+    def _customers_at(self, as_of_us: int) -> Customers:
+        return customers_of(self._visible_orders(as_of_us))
+
+    def _order_positions_at(self, as_of_us: int, filters: tuple[tuple[str, str], ...]) -> np.ndarray:
+        wanted = dict(filters)
+        return order_positions(
+            self._visible_orders(as_of_us), _time_filter(wanted, "updated_at_min"),
+            _time_filter(wanted, "updated_at_max"), _time_filter(wanted, "created_at_min"),
+            open_only=wanted.get("status", "open") == "open",
+            by_updated=wanted.get("order", "id asc").startswith("updated_at"))
+
+    def _filtered_orders(self, filters: dict[str, str]) -> np.ndarray:
+        return self._order_positions(self.context.as_of_us, tuple(sorted(filters.items())))
+
+    def _order_ref(self, position: int) -> OrderRef:
+        orders = self._visible_orders(self.context.as_of_us)
+        return OrderRef(orders.days[int(orders.day[position])], int(orders.row[position]),
+                        int(orders.updated_us[position]))
 
     def list_orders(self, request: Request, version: str) -> Response:
-        customers = self._customers()  # embedded customers carry their current aggregates, as Shopify's do
-        return self._paged(request, version, "orders", self._filtered_orders,
-                           lambda ref: self._render_order(ref, customers))
+        return self._paged(request, version, "orders", self._filtered_orders, self._order_ref, self._render_order)
 
     def count_orders(self, request: Request, version: str) -> Response:
         filters = {k: v[0] for k, v in request.query.items()}
         return self._ok({"count": len(self._filtered_orders(filters))})
 
-    def _render_order(self, ref: OrderRef, customers: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    def _render_order(self, ref: OrderRef) -> dict[str, Any]:
         day, i, as_of = ref.day, ref.row, self.context.as_of_us
         orders, sessions = day.orders, day.sessions
         assert orders is not None and sessions is not None
@@ -203,7 +212,9 @@ class ShopifyVendor:
                 }],
                 "order_adjustments": [],
             })
-        customer = self._render_customer(buyer.pid, customers[buyer.pid]) if buyer.pid in customers else None
+        # Embedded customers carry their current aggregates, as Shopify's do.
+        entry = self._customer_entry(buyer.pid)
+        customer = self._render_customer(buyer.pid, entry) if entry is not None else None
         return {
             "id": order_id,
             "admin_graphql_api_id": f"gid://shopify/Order/{order_id}",
@@ -293,48 +304,40 @@ class ShopifyVendor:
         return traffic.landing_path(), traffic.referrer
 
     # -- customers --------------------------------------------------------------------------------
-    def _customers(self) -> dict[int, dict[str, Any]]:
-        """Account holders who have ordered by the clock, with their order aggregates."""
+    def _customer_entry(self, pid: int) -> dict[str, Any] | None:
+        """An account holder's order aggregates by the clock; None for someone without an account or order."""
         as_of = self.context.as_of_us
-        found: dict[int, dict[str, Any]] = {}
-        for day in self.context.world.days():
-            orders = day.orders
-            assert orders is not None
-            for row in np.flatnonzero(orders.created_ts <= as_of):
-                buyer = person(int(orders.person_id[row]))
-                if not buyer.has_account:
-                    continue
-                created = int(orders.created_ts[row])
-                entry = found.setdefault(buyer.pid, {"created": created, "updated": created, "count": 0,
-                                                     "spent": 0, "last_id": 0, "last_number": 0,
-                                                     "email_variant": int(orders.email_variant[row])})
-                m = order_money(orders, int(row))
-                entry["count"] += 1
-                entry["spent"] += m.total_cents
-                entry["updated"] = max(entry["updated"], created)
-                entry["last_id"], entry["last_number"] = int(orders.order_id[row]), int(orders.order_number[row])
-        return found
+        positions = self._customers(as_of).order_positions_of(pid)
+        if positions is None:
+            return None
+        placed = [self._visible_orders(as_of).located(k) for k in positions.tolist()]
+        (first, first_row), (last, last_row) = placed[0], placed[-1]
+        return {"created": int(first.created_ts[first_row]),
+                "updated": max(int(orders.created_ts[row]) for orders, row in placed),
+                "count": len(placed), "spent": sum(order_money(orders, row).total_cents for orders, row in placed),
+                "last_id": int(last.order_id[last_row]), "last_number": int(last.order_number[last_row]),
+                "email_variant": int(first.email_variant[first_row])}
 
-    def _filtered_customers(self, filters: dict[str, str]) -> list[tuple[int, dict[str, Any]]]:
-        items = list(self._customers().items())
-        if "updated_at_min" in filters:
-            low = parse_shop_time(filters["updated_at_min"])
-            items = [(p, e) for p, e in items if e["updated"] >= low]
-        if "updated_at_max" in filters:
-            high = parse_shop_time(filters["updated_at_max"])
-            items = [(p, e) for p, e in items if e["updated"] <= high]
-        if filters.get("order", "id asc").startswith("updated_at"):
-            items.sort(key=lambda item: (item[1]["updated"], item[0]))
-        else:
-            items.sort(key=lambda item: item[0])
-        return items
+    def _filtered_customers(self, filters: dict[str, str]) -> np.ndarray:
+        customers = self._customers(self.context.as_of_us)
+        return customer_positions(customers, _time_filter(filters, "updated_at_min"),
+                                  _time_filter(filters, "updated_at_max"),
+                                  by_updated=filters.get("order", "id asc").startswith("updated_at"))
+
+    def _customer_pid(self, position: int) -> int:
+        return int(self._customers(self.context.as_of_us).person_id[position])
 
     def list_customers(self, request: Request, version: str) -> Response:
-        return self._paged(request, version, "customers", self._filtered_customers,
-                           lambda item: self._render_customer(*item))
+        return self._paged(request, version, "customers", self._filtered_customers, self._customer_pid,
+                           self._render_listed_customer)
 
     def count_customers(self, request: Request, version: str) -> Response:
-        return self._ok({"count": len(self._customers())})
+        return self._ok({"count": len(self._customers(self.context.as_of_us))})
+
+    def _render_listed_customer(self, pid: int) -> dict[str, Any]:
+        entry = self._customer_entry(pid)
+        assert entry is not None, "a listed customer has ordered"
+        return self._render_customer(pid, entry)
 
     def _customer_stub(self, pid: int, email: str, created_us: int) -> dict[str, Any]:
         p = person(pid)
@@ -388,7 +391,10 @@ class ShopifyVendor:
                 "company": None, "country": country, "latitude": 40.7128, "longitude": -74.006}
 
     # -- paging -----------------------------------------------------------------------------------
-    def _paged(self, request: Request, version: str, key: str, select: Any, render: Any) -> Response:
+    def _paged(self, request: Request, version: str, key: str, select: Callable[[dict[str, str]], np.ndarray],
+               item_at: Callable[[int], Any], render: Callable[[Any], dict[str, Any]]) -> Response:
+        """One page of a listing: `select` gives the listing's positions, `item_at` a position's item; only the
+        page's items are rendered, unless data faults apply (they are chosen on the whole listing)."""
         limit = page_limit(request, DEFAULT_LIMIT, MAX_LIMIT)
         if limit is None:
             return Response.json({"errors": {"limit": [f"must be between 1 and {MAX_LIMIT}"]}}, 400)
@@ -406,10 +412,17 @@ class ShopifyVendor:
         else:
             filters = {k: v[0] for k, v in request.query.items() if k not in CURSOR_ONLY_PARAMS}
             offset = 0
-        items = self.context.faults.faulted(self.NAME, key, select(filters), day_of=_order_day)
-        records = [f.render(render(f.item), _malform) for f in items[offset:offset + limit]]
+        positions = select(filters)
+        if self._has_data_faults(key):
+            items = self.context.faults.faulted(self.NAME, key, [item_at(p) for p in positions.tolist()],
+                                                day_of=_order_day)
+            records = [f.render(render(f.item), _malform) for f in items[offset:offset + limit]]
+            total = len(items)
+        else:
+            records = [render(item_at(p)) for p in positions[offset:offset + limit].tolist()]
+            total = len(positions)
         headers = {"X-Shopify-Shop-Api-Call-Limit": f"1/{BUCKET_SIZE}"}
-        if offset + limit < len(items):
+        if offset + limit < total:
             # The cursor pins the filters, as Shopify's page_info does; the offset is our own detail.
             next_info = base64.urlsafe_b64encode(orjson.dumps({"filters": filters, "offset": offset + limit}))
             path = f"/admin/api/{version}/{key}.json"
@@ -417,8 +430,17 @@ class ShopifyVendor:
             headers["Link"] = f'<{request.base_url}{path}?{query}>; rel="next"'
         return Response.json({key: records}, headers=headers)
 
+    def _has_data_faults(self, key: str) -> bool:
+        """Orders meet the plan's data faults of their world day; customers meet none."""
+        return key == "orders" and any(self.context.faults.data_faults(self.NAME, key, date)
+                                       for date in self.context.world.config.dates)
+
     def _ok(self, payload: dict[str, Any]) -> Response:
         return Response.json(payload, headers={"X-Shopify-Shop-Api-Call-Limit": f"1/{BUCKET_SIZE}"})
+
+
+def _time_filter(filters: dict[str, str], name: str) -> int | None:
+    return parse_shop_time(filters[name]) if name in filters else None
 
 
 def _order_day(item: Any) -> dt.date | None:
