@@ -291,17 +291,16 @@ def bench(scale: float, days: int, out_dir: Path) -> None:
 @click.option("--queue", is_flag=True, help="Only record the request; the daily build carries it out.")
 def forget(email: str | None, hubspot_contact_id: str | None, shopify_customer_id: str | None, queue: bool) -> None:
     """Delete a person everywhere: lake files rewritten, raw rows removed, marts rebuilt; audited."""
-    import duckdb
-
     from brightcart_pipeline.privacy.deletion import record_request
     from brightcart_pipeline.privacy.forget import process_deletion_requests
+    from brightcart_pipeline.warehouse import connect
 
     given = {"email": email, "hubspot_contact_id": hubspot_contact_id, "shopify_customer_id": shopify_customer_id}
     given = {kind: value for kind, value in given.items() if value}
     if not given:
         fail("give --email, --hubspot-contact-id or --shopify-customer-id")
     settings = current_settings()
-    with duckdb.connect(str(settings.warehouse_path)) as con:
+    with connect(settings) as con:
         ids = [record_request(con, kind, value).request_id for kind, value in given.items()]
     console.print(f"recorded deletion request(s): {', '.join(ids)}")
     if queue:
