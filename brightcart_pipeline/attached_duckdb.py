@@ -84,8 +84,9 @@ class attached_duckdb(duckdb_factory):
     def client_class(self) -> type[AttachedDuckDbClient]:  # type: ignore[override]
         return AttachedDuckDbClient
 
-    def __init__(self, path: Path, attach_sql: str, **kwargs: Any) -> None:
-        super().__init__(credentials=AttachedDuckDbCredentials(str(path), statements=[attach_sql]), **kwargs)
+    def __init__(self, path: Path, opening_sql: list[str], **kwargs: Any) -> None:
+        """`opening_sql` ends with the ATTACH of `path` under `catalog_of(path)`."""
+        super().__init__(credentials=AttachedDuckDbCredentials(str(path), statements=opening_sql), **kwargs)
 
 
 attached_duckdb.register()

@@ -47,9 +47,10 @@ def fail(reason: object) -> NoReturn:
 
 def expected_failures() -> tuple[type[BaseException], ...]:
     """Errors that are the user's or the environment's doing: reported in one line, without a traceback."""
+    from brightcart_pipeline.privacy.keys import MissingKeyError
     from brightcart_pipeline.sources.http import ExtractError
 
-    found: list[type[BaseException]] = [SettingsError, ApiUnreachable, ExtractError]
+    found: list[type[BaseException]] = [SettingsError, ApiUnreachable, ExtractError, MissingKeyError]
     if "brightcart_pipeline.metrics" in sys.modules:  # importing MetricFlow just to catch its error is slow
         found.append(sys.modules["brightcart_pipeline.metrics"].MetricsUnavailable)
     return tuple(found)
@@ -308,6 +309,25 @@ def forget(email: str | None, hubspot_contact_id: str | None, shopify_customer_i
     outcome = process_deletion_requests(settings)
     console.print(f"done: {outcome.lake_files_rewritten} lake file(s) rewritten, "
                   f"{outcome.raw_rows_deleted} raw row(s) deleted, marts rebuilt")
+
+
+@main.group()
+def keys() -> None:
+    """The local encryption keys: the lake's (BRIGHTCART_KEY_FILE) and the warehouse's."""
+
+
+@keys.command()
+def rotate() -> None:
+    """Re-encrypt the local lake and warehouse with new keys. Stop Dagster first; rerun to finish an interrupted
+    rotation (both keys open the data until it is done)."""
+    from brightcart_pipeline.privacy.rotation import rotate_keys
+
+    settings = current_settings()
+    report = rotate_keys(settings)
+    warehouse = "re-encrypted" if report.warehouse_rewritten else "nothing to re-encrypt"
+    console.print(f"lake: {report.lake_objects_rewritten} object(s) re-encrypted "
+                  f"({report.lake_objects_already_rotated} already were); warehouse: {warehouse}.\n"
+                  f"Back up the new keys now, apart from the data: {settings.key_file}, {settings.warehouse_key_file}")
 
 
 def print_ingest_summary(results: list[Any], seconds: float) -> None:

@@ -38,6 +38,13 @@ def warehouse_key(settings: Settings) -> str | None:
     return load_or_create_key(settings.warehouse_key_file).hex()
 
 
+def opening_sql(path: Path, catalog: str, key: str | None, read_only: bool = False) -> list[str]:
+    """What opens the warehouse on an in-memory DuckDB. With a key, what DuckDB spills to its temporary folder
+    (`.tmp` in the working directory) is encrypted too: DuckDB leaves that off unless asked."""
+    attach = attach_sql(path, catalog, key, read_only)
+    return ["SET temp_file_encryption = true", attach] if key else [attach]
+
+
 def attach_sql(path: Path, catalog: str, key: str | None, read_only: bool = False) -> str:
     options = [option for option, wanted in (("READ_ONLY", read_only), (f"ENCRYPTION_KEY '{key}'", key)) if wanted]
     escaped_path = str(path).replace("'", "''")
@@ -51,7 +58,8 @@ def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConne
     path, catalog = settings.warehouse_path, warehouse_catalog(settings)
     con = duckdb.connect(instance_of(path, read_only))
     try:
-        con.execute(attach_sql(path, catalog, warehouse_key(settings), read_only))
+        for statement in opening_sql(path, catalog, warehouse_key(settings), read_only):
+            con.execute(statement)
         con.execute(f"SET search_path = '\"{catalog}\".main'")
     except duckdb.Error as error:
         con.close()
@@ -90,7 +98,7 @@ def dlt_destination(settings: Settings) -> Any:
     if settings.target == "local":
         path = settings.warehouse_path
         ensure_warehouse_folder(path)
-        return attached_duckdb(path, attach_sql(path, warehouse_catalog(settings), warehouse_key(settings)))
+        return attached_duckdb(path, opening_sql(path, warehouse_catalog(settings), warehouse_key(settings)))
     credentials: dict[str, Any] = {
         "host": settings.snowflake_account,
         "username": settings.snowflake_user,

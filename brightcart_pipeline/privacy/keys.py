@@ -72,6 +72,17 @@ def is_encrypted(blob: bytes) -> bool:
     return blob.startswith(MAGIC)
 
 
+def opens_with(key: bytes, blob: bytes, context: str) -> bool:
+    """Whether `blob` is encrypted with `key` (a rotation skips what it has already rewritten)."""
+    if not is_encrypted(blob):
+        return False
+    try:
+        decrypt((key,), blob, context)
+    except InvalidTag:
+        return False
+    return True
+
+
 def decrypt(keys: Sequence[bytes], blob: bytes, context: str) -> bytes:
     """Open `blob` with the first of `keys` that fits (more than one only mid-rotation); a blob no key opens
     raises `InvalidTag`."""
