@@ -33,6 +33,7 @@ from brightcart_pipeline.lake.store import open_lake
 from brightcart_pipeline.settings import SOURCES, Settings, load_settings
 from brightcart_pipeline.simulator.world import WorldConfig
 from brightcart_pipeline.sources.base import ExtractWindow
+from brightcart_pipeline.warehouse import connect
 
 
 @dataclass
@@ -241,7 +242,7 @@ def _dbt_build(settings: Settings) -> int:
     from brightcart_pipeline.assets.transform import run_dbt_build
 
     run_dbt_build(settings)
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+    with connect(settings, read_only=True) as con:
         return sum(n for (n,) in con.sql("select estimated_size from duckdb_tables() "
                                          "where schema_name in ('core', 'marketing', 'finance')").fetchall())
 

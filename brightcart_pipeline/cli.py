@@ -47,9 +47,10 @@ def fail(reason: object) -> NoReturn:
 
 def expected_failures() -> tuple[type[BaseException], ...]:
     """Errors that are the user's or the environment's doing: reported in one line, without a traceback."""
+    from brightcart_pipeline.privacy.keys import MissingKeyError
     from brightcart_pipeline.sources.http import ExtractError
 
-    found: list[type[BaseException]] = [SettingsError, ApiUnreachable, ExtractError]
+    found: list[type[BaseException]] = [SettingsError, ApiUnreachable, ExtractError, MissingKeyError]
     if "brightcart_pipeline.metrics" in sys.modules:  # importing MetricFlow just to catch its error is slow
         found.append(sys.modules["brightcart_pipeline.metrics"].MetricsUnavailable)
     return tuple(found)
@@ -291,17 +292,16 @@ def bench(scale: float, days: int, out_dir: Path) -> None:
 @click.option("--queue", is_flag=True, help="Only record the request; the daily build carries it out.")
 def forget(email: str | None, hubspot_contact_id: str | None, shopify_customer_id: str | None, queue: bool) -> None:
     """Delete a person everywhere: lake files rewritten, raw rows removed, marts rebuilt; audited."""
-    import duckdb
-
     from brightcart_pipeline.privacy.deletion import record_request
     from brightcart_pipeline.privacy.forget import process_deletion_requests
+    from brightcart_pipeline.warehouse import connect
 
     given = {"email": email, "hubspot_contact_id": hubspot_contact_id, "shopify_customer_id": shopify_customer_id}
     given = {kind: value for kind, value in given.items() if value}
     if not given:
         fail("give --email, --hubspot-contact-id or --shopify-customer-id")
     settings = current_settings()
-    with duckdb.connect(str(settings.warehouse_path)) as con:
+    with connect(settings) as con:
         ids = [record_request(con, kind, value).request_id for kind, value in given.items()]
     console.print(f"recorded deletion request(s): {', '.join(ids)}")
     if queue:
@@ -309,6 +309,25 @@ def forget(email: str | None, hubspot_contact_id: str | None, shopify_customer_i
     outcome = process_deletion_requests(settings)
     console.print(f"done: {outcome.lake_files_rewritten} lake file(s) rewritten, "
                   f"{outcome.raw_rows_deleted} raw row(s) deleted, marts rebuilt")
+
+
+@main.group()
+def keys() -> None:
+    """The local encryption keys: the lake's (BRIGHTCART_KEY_FILE) and the warehouse's."""
+
+
+@keys.command()
+def rotate() -> None:
+    """Re-encrypt the local lake and warehouse with new keys. Stop Dagster first; rerun to finish an interrupted
+    rotation (both keys open the data until it is done)."""
+    from brightcart_pipeline.privacy.rotation import rotate_keys
+
+    settings = current_settings()
+    report = rotate_keys(settings)
+    warehouse = "re-encrypted" if report.warehouse_rewritten else "nothing to re-encrypt"
+    console.print(f"lake: {report.lake_objects_rewritten} object(s) re-encrypted "
+                  f"({report.lake_objects_already_rotated} already were); warehouse: {warehouse}.\n"
+                  f"Back up the new keys now, apart from the data: {settings.key_file}, {settings.warehouse_key_file}")
 
 
 def print_ingest_summary(results: list[Any], seconds: float) -> None:

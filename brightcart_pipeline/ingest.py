@@ -40,9 +40,17 @@ class IngestResult:
         return sum(v for k, v in self.loaded.items() if not k.startswith("_dlt"))
 
 
+# No plain copies beside the encrypted warehouse: dlt deletes each package's parquet files once loaded, and
+# empties the merge's staging tables (`raw_<source>_staging`) after the merge.
+NO_PLAIN_COPIES = {"load.delete_completed_jobs": True, "load.truncate_staging_dataset": True}
+
+
 def make_pipeline(settings: Settings, source: Source) -> dlt.Pipeline:
+    pipeline_name = f"brightcart_{source}"
+    for key, value in NO_PLAIN_COPIES.items():
+        dlt.config[f"{pipeline_name}.{key}"] = value  # scoped to this pipeline's name, not process-wide
     return dlt.pipeline(
-        pipeline_name=f"brightcart_{source}",
+        pipeline_name=pipeline_name,
         destination=dlt_destination(settings),
         staging=dlt_staging(settings),
         dataset_name=f"raw_{source}",

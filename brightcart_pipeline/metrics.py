@@ -33,6 +33,7 @@ from metricflow_semantics.model.semantic_manifest_lookup import SemanticManifest
 from metricflow_semantics.sql.sql_bind_parameters import SqlBindParameterSet
 
 from brightcart_pipeline.settings import PROJECT_ROOT, Settings, get_settings
+from brightcart_pipeline.warehouse import connect, warehouse_catalog
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 DEFAULT_SEMANTIC_MANIFEST = DBT_PROJECT_DIR / "target" / "semantic_manifest.json"
@@ -117,14 +118,12 @@ def warehouse_client(settings: Settings) -> WarehouseSqlClient:
         return WarehouseSqlClient(SqlEngine.SNOWFLAKE, SnowflakeSqlPlanRenderer(), lambda: _snowflake(settings))
     path = settings.warehouse_path
 
-    def connect() -> Any:
-        import duckdb
-
+    def connect_read_only() -> Any:
         if not path.exists():
             raise MetricsUnavailable(f"no warehouse at {path}. {DEMO_HINT}")
-        return duckdb.connect(str(path), read_only=True)
+        return connect(settings, read_only=True)
 
-    return WarehouseSqlClient(SqlEngine.DUCKDB, DuckDbSqlPlanRenderer(), connect)
+    return WarehouseSqlClient(SqlEngine.DUCKDB, DuckDbSqlPlanRenderer(), connect_read_only)
 
 
 def _snowflake(settings: Settings) -> Any:
@@ -144,7 +143,7 @@ def _snowflake(settings: Settings) -> Any:
 
 def warehouse_database(settings: Settings) -> str:
     """The catalog the semantic models live in: DuckDB names it after the file, Snowflake by setting."""
-    return settings.snowflake_database if settings.target == "production" else settings.warehouse_path.stem
+    return settings.snowflake_database if settings.target == "production" else warehouse_catalog(settings)
 
 
 # -- the semantic manifest ------------------------------------------------------------------------

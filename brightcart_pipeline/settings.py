@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     # Warehouse
     duckdb_path: Path | None = Field(default=None, description="defaults to <home>/warehouse.duckdb")
     duckdb_memory_limit: str = Field(default="4GB", pattern=r"^\d+(\.\d+)?\s*(MB|GB|MiB|GiB)$")
+    # The local DuckDB file is encrypted with this key, kept outside `home` like the lake's (Snowflake
+    # encrypts its own storage). `brightcart keys rotate` replaces it.
+    warehouse_key_file: Path = Field(default=PROJECT_ROOT / ".brightcart-keys" / "warehouse.key")
+    encrypt_local_warehouse: bool = True
     snowflake_account: str | None = None
     snowflake_user: str | None = None
     snowflake_password: SecretStr | None = None

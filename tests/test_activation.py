@@ -15,7 +15,6 @@ import shutil
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import pytest
 import requests
 
@@ -36,6 +35,7 @@ from brightcart_pipeline.simulator.truth_web import crm_contacts
 from brightcart_pipeline.simulator.vendors.hubspot_lists import HubSpotListsVendor
 from brightcart_pipeline.simulator.vendors.meta_audiences import MetaAudiencesVendor
 from brightcart_pipeline.sources import hubspot, meta_ads
+from brightcart_pipeline.warehouse import connect
 from tests.conftest import BuiltWorld, dbt_build, settings_for
 
 AS_OF = dt.datetime(2026, 10, 4, 18, 0, tzinfo=dt.UTC)  # inside TEST_WORLD's last day
@@ -54,7 +54,7 @@ def rebuild(settings: Settings, target: Path, *models: str, **overrides: object)
 
 
 def query(settings: Settings, sql: str, params: list | None = None) -> list[tuple]:
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+    with connect(settings, read_only=True) as con:
         return con.execute(sql, params or []).fetchall()
 
 
@@ -93,7 +93,7 @@ def destinations(warehouse: Settings, simulator: SimulatorServer) -> list:
 
 
 def sync(settings: Settings, destinations: list, policy: SizePolicy = POLICY) -> SyncReport:
-    with duckdb.connect(str(settings.warehouse_path)) as con:
+    with connect(settings) as con:
         return sync_audiences(con, destinations, policy)
 
 
@@ -240,7 +240,7 @@ def sent_person(warehouse: Settings, exclude: set[str] = frozenset()) -> tuple[s
 def test_withdrawn_consent_is_removed_at_the_next_sync_and_never_readded(simulator, warehouse, destinations):
     person_key, contact_id, email = sent_person(warehouse)
     audiences = [a for a, rows in members(warehouse).items() if any(r[0] == person_key for r in rows)]
-    with duckdb.connect(str(warehouse.warehouse_path)) as con:
+    with connect(warehouse) as con:
         con.execute("update raw_hubspot.contacts set properties__hs_email_optout = 'true', "
                     "properties__hs_marketable_status = 'false' where cast(id as bigint) = ?", [contact_id])
 
@@ -259,7 +259,7 @@ def test_forgotten_person_is_removed_everywhere_and_never_readded(simulator, war
     withdrawn = {p for (p,) in query(warehouse, "select person_key from intermediate.int_persons__consent "
                                                 "where not email_marketing_consent")}
     person_key, contact_id, email = sent_person(warehouse, exclude=withdrawn)
-    with duckdb.connect(str(warehouse.warehouse_path)) as con:
+    with connect(warehouse) as con:
         record_request(con, "email", email.upper())
     report = sync(warehouse, destinations)
     assert report.sent and all(e.reason == "consent_or_deletion" and e.operation == "remove" for e in report.sent)
@@ -290,7 +290,7 @@ def test_an_oversized_swing_holds_the_sync_and_fails_the_check(simulator, wareho
                                                                        ("cart_abandoners", "meta")}
     assert not [e for e in report.sent if e.audience_name == "cart_abandoners"]
     assert hubspot_list(simulator, "cart_abandoners") == lists_before
-    with duckdb.connect(str(warehouse.warehouse_path), read_only=True) as con:
+    with connect(warehouse, read_only=True) as con:
         result = size_guard_result(latest_holds(con))
     assert not result.passed
     assert result.severity == dg.AssetCheckSeverity.ERROR

@@ -10,11 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from brightcart_pipeline.settings import PROJECT_ROOT, SOURCES
+from brightcart_pipeline.settings import PROJECT_ROOT, SOURCES, load_settings
 from brightcart_pipeline.sources import source_module
+from brightcart_pipeline.warehouse import connect
 
 pytestmark = pytest.mark.integration
 BIN = Path(sys.executable).parent
@@ -32,9 +32,9 @@ def backfill(home: Path, base_url: str, first: dt.date, last: dt.date, *flags: s
     return result.stdout
 
 
-def raw_snapshot(warehouse: Path) -> dict[str, list[tuple]]:
+def raw_snapshot(home: Path) -> dict[str, list[tuple]]:
     tables: dict[str, list[tuple]] = {}
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect(load_settings(home=home), read_only=True) as con:
         for source in SOURCES:
             for spec in source_module(source).RESOURCES:
                 table = f"raw_{source}.{spec.name}"
@@ -55,7 +55,7 @@ def test_backfill_replays_landed_days_without_calling_any_api(simulator, tmp_pat
     first = world.first_utc_day
     last = first + dt.timedelta(days=2)  # three partitions: enough to cross days, cheap enough to run twice
     backfill(tmp_path, simulator.base_url, first, last, "--from-api")
-    original = raw_snapshot(tmp_path / "warehouse.duckdb")
+    original = raw_snapshot(tmp_path)
     assert {t.split(".")[0] for t in original} == {f"raw_{s}" for s in SOURCES}
     assert all(rows for table, rows in original.items() if "archived" not in table)
 
@@ -66,4 +66,4 @@ def test_backfill_replays_landed_days_without_calling_any_api(simulator, tmp_pat
 
     assert sum(simulator.context.requests.values()) == calls_before, "replay must not call the APIs"
     assert "backfilled" in output
-    assert raw_snapshot(tmp_path / "warehouse.duckdb") == original
+    assert raw_snapshot(tmp_path) == original

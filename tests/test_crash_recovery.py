@@ -8,7 +8,6 @@ import subprocess
 import sys
 import time
 
-import duckdb
 import pytest
 
 from brightcart_pipeline.ingest import run_ingest
@@ -16,6 +15,7 @@ from brightcart_pipeline.lake.store import open_lake
 from brightcart_pipeline.simulator.faults import Fault, FaultPlan
 from brightcart_pipeline.simulator.truth_commerce import true_orders
 from brightcart_pipeline.sources.base import ExtractWindow
+from brightcart_pipeline.warehouse import connect
 from tests.conftest import settings_for
 
 pytestmark = pytest.mark.integration
@@ -58,7 +58,7 @@ def test_sigkill_mid_extract_then_rerun_equals_ground_truth(simulator, tmp_path)
     result = run_ingest(settings, "shopify", ExtractWindow(world.first_utc_day, world.end))
 
     truth = {o.order_id for o in true_orders(simulator.world, simulator.context.as_of_us)}
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+    with connect(settings, read_only=True) as con:
         ids = [i for (i,) in con.sql("select id from raw_shopify.orders").fetchall()]
     assert len(ids) == len(set(ids)), "no order twice"
     assert set(ids) == truth, "no order lost"

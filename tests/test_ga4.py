@@ -14,7 +14,6 @@ import datetime as dt
 from collections import Counter
 from pathlib import Path
 
-import duckdb
 import pytest
 import requests
 
@@ -34,6 +33,7 @@ from brightcart_pipeline.simulator.truth_web import (
 from brightcart_pipeline.simulator.world import WorldConfig
 from brightcart_pipeline.sources.base import ExtractWindow
 from brightcart_pipeline.sources.ga4 import decode_row
+from brightcart_pipeline.warehouse import connect
 from tests.support.warehouse import query
 
 # GA4 renders ~7 events per visit, so this world is half the usual test scale to keep runs quick.
@@ -245,7 +245,7 @@ def test_raw_equals_truth_late_events_are_picked_up_and_replay_matches(server, t
 
     tables = ("events", "report_daily_sessions")
     snapshot = {t: _table(settings, t) for t in tables}
-    con = duckdb.connect(str(settings.warehouse_path))
+    con = connect(settings)
     con.execute("drop schema raw_ga4 cascade")
     con.close()
     run_replay(settings, "ga4", WORLD.start, WORLD.end)
@@ -265,7 +265,7 @@ def _spill(server) -> set[str]:
 
 
 def _table(settings, name: str) -> list[tuple]:
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    con = connect(settings, read_only=True)
     try:
         columns = [c for (c,) in con.execute(
             "select column_name from information_schema.columns where table_schema = 'raw_ga4' and table_name = ? "

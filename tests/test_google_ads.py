@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import orjson
 import pytest
 import requests
@@ -37,6 +36,7 @@ from brightcart_pipeline.simulator.truth_ads import (
 from brightcart_pipeline.simulator.world import WorldConfig
 from brightcart_pipeline.sources.base import ExtractWindow
 from brightcart_pipeline.sources.google_ads import google_ads_throttle, retry_delay_seconds
+from brightcart_pipeline.warehouse import connect
 from tests.support.shapes import shape_differences
 from tests.support.warehouse import business_rows, query
 
@@ -255,7 +255,7 @@ def test_ingest_matches_ground_truth_restates_and_replays(sim: SimulatorServer, 
 
     names = ("campaigns", "ad_groups", "ads", "campaign_metrics_daily", "ad_metrics_daily", "click_views")
     before = {name: business_rows(settings, "raw_google_ads", name) for name in names}
-    with duckdb.connect(str(settings.warehouse_path)) as con:
+    with connect(settings) as con:
         con.execute("DROP SCHEMA raw_google_ads CASCADE")
     run_replay(settings, "google_ads", START, END)
     assert {name: business_rows(settings, "raw_google_ads", name) for name in names} == before

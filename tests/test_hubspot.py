@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
 import pytest
 import requests
 
@@ -27,6 +26,7 @@ from brightcart_pipeline.simulator.truth_web import crm_contacts, crm_deals
 from brightcart_pipeline.simulator.world import WorldConfig
 from brightcart_pipeline.sources import hubspot as hubspot_source
 from brightcart_pipeline.sources.base import ExtractWindow
+from brightcart_pipeline.warehouse import connect
 from tests.support.warehouse import query
 
 WORLD = WorldConfig(seed=5, start=dt.date(2026, 10, 1), days=4, scale=0.0002)
@@ -207,7 +207,7 @@ def test_raw_equals_truth_incremental_rewindowing_and_replay(server, tmp_path, m
     assert {t: query(settings, f"select count(*) from raw_hubspot.{t}") for t in before} == before
 
     snapshot = {t: _table(settings, t) for t in before}
-    con = duckdb.connect(str(settings.warehouse_path))
+    con = connect(settings)
     con.execute("drop schema raw_hubspot cascade")
     con.close()
     # Incremental pages land under their cursor's day, which by now is the clock's day.
@@ -240,7 +240,7 @@ def _instant(value) -> dt.datetime:
 
 
 def _table(settings, name: str) -> list[tuple]:
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    con = connect(settings, read_only=True)
     try:
         columns = [c for (c,) in con.execute(
             "select column_name from information_schema.columns where table_schema = 'raw_hubspot' "

@@ -18,7 +18,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import orjson
 import pytest
 import requests
@@ -35,6 +34,7 @@ from brightcart_pipeline.simulator.world import WorldConfig
 from brightcart_pipeline.sources import meta_ads as meta_source
 from brightcart_pipeline.sources.base import ExtractWindow
 from brightcart_pipeline.sources.meta_ads import meta_throttle, usage_pressure
+from brightcart_pipeline.warehouse import connect
 from tests.support.warehouse import business_rows, query
 
 START = dt.date(2026, 10, 1)
@@ -219,7 +219,7 @@ def test_ingest_matches_ground_truth_restates_and_replays(sim: SimulatorServer, 
 
     names = ("campaigns", "adsets", "ads", "adcreatives", "ad_insights_daily")
     before = {name: business_rows(settings, "raw_meta_ads", name) for name in names}
-    with duckdb.connect(str(settings.warehouse_path)) as con:
+    with connect(settings) as con:
         con.execute("DROP SCHEMA raw_meta_ads CASCADE")
     run_replay(settings, "meta_ads", START, END)
     assert {name: business_rows(settings, "raw_meta_ads", name) for name in names} == before

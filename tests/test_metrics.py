@@ -15,7 +15,6 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 
-import duckdb
 import pytest
 from click.testing import CliRunner
 
@@ -24,6 +23,7 @@ from brightcart_pipeline.settings import PROJECT_ROOT
 from brightcart_pipeline.simulator.catalog import ACCOUNT_BY_PLATFORM, rate_to_usd
 from brightcart_pipeline.simulator.truth_ads import true_ad_rows
 from brightcart_pipeline.simulator.truth_commerce import TrueOrder, true_orders
+from brightcart_pipeline.warehouse import connect
 from tests.conftest import BuiltWorld
 from tests.support.channels import channel_of
 
@@ -171,7 +171,7 @@ def test_platform_roas_by_channel_over_the_month_is_sum_over_sum_not_mean_of_day
             # reads purchase values as Meta reports them).
             value = sum(usd(platform, r.conversions_value_micros, r.date) for platform, r in ad_rows)
             assert month[channel]["platform_conversion_value"] == pytest.approx(value, abs=0.01)
-    with duckdb.connect(str(built.settings.warehouse_path), read_only=True) as con:
+    with connect(built.settings, read_only=True) as con:
         (mart_value,) = con.sql("select sum(platform_conversions_value * fx_rate_to_reporting) "
                                 "from core.fct_campaign_performance_daily").fetchone()  # type: ignore[misc]
     assert sum(r["platform_conversion_value"] for r in month.values()) == pytest.approx(float(mart_value), abs=0.01)
@@ -205,7 +205,7 @@ def test_ad_level_spend_by_ad_group_and_creative_leaves_out_performance_max(buil
 def test_sessions_by_day_equal_the_sessions_mart_without_internal_traffic(built):
     # fct_sessions is the web engineer's mart, proven against GA4 ground truth in their tests; here the
     # metric must equal its non-internal sessions per start day, and internal traffic must exist to exclude.
-    with duckdb.connect(str(built.settings.warehouse_path), read_only=True) as con:
+    with connect(built.settings, read_only=True) as con:
         mart = dict(con.sql("select cast(session_date as varchar), count(*) from core.fct_sessions "
                             "where not coalesce(is_internal_traffic, false) group by 1").fetchall())
     rows = query(built, ["sessions"], ["metric_time__day"])
@@ -222,7 +222,7 @@ def test_sessions_by_day_equal_the_sessions_mart_without_internal_traffic(built)
 # -- leads ----------------------------------------------------------------------------------------
 def test_leads_by_day_and_channel_equal_the_leads_mart(built):
     # fct_leads is the CRM engineer's mart (one row per contact after merges), proven in their tests.
-    with duckdb.connect(str(built.settings.warehouse_path), read_only=True) as con:
+    with connect(built.settings, read_only=True) as con:
         by_day = dict(con.sql("select cast(created_date as varchar), count(*) from core.fct_leads "
                               "group by 1").fetchall())
         by_channel = dict(con.sql("select channel, count(*) from core.fct_leads group by 1").fetchall())
@@ -427,7 +427,7 @@ def test_glossary_is_generated_from_the_semantic_layer(built):
 
 
 def test_analyst_schema_masks_pii_and_keeps_joins(built):
-    with duckdb.connect(str(built.settings.warehouse_path), read_only=True) as con:
+    with connect(built.settings, read_only=True) as con:
         core = con.sql("select order_id, email_raw from core.fct_orders order by order_id").fetchall()
         analyst = con.sql("select order_id, email_raw from analyst.fct_orders order by order_id").fetchall()
         columns = {name: [c[0] for c in con.sql(f"describe {name}").fetchall()]

@@ -13,13 +13,13 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-import duckdb
 import pytest
 
 from brightcart_pipeline.simulator.catalog import ACCOUNT_BY_PLATFORM, rate_to_usd
 from brightcart_pipeline.simulator.people import person
 from brightcart_pipeline.simulator.truth_ads import true_ad_rows
 from brightcart_pipeline.simulator.truth_commerce import TrueOrder, true_orders
+from brightcart_pipeline.warehouse import connect
 from tests.conftest import BuiltWorld
 from tests.support.channels import channel_of
 
@@ -30,7 +30,7 @@ MODELS = {"first_touch", "last_touch", "last_non_direct", "linear", "position_ba
 
 
 def rows(built: BuiltWorld, sql: str) -> list[tuple]:
-    with duckdb.connect(str(built.settings.warehouse_path), read_only=True) as con:
+    with connect(built.settings, read_only=True) as con:
         return con.sql(sql).fetchall()
 
 

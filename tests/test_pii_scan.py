@@ -9,10 +9,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import duckdb
 import pytest
 
 from brightcart_pipeline.simulator.people import canonical_email, email_variant, person
+from brightcart_pipeline.warehouse import connect
 from tests.conftest import BuiltWorld
 
 pytestmark = pytest.mark.integration
@@ -68,7 +68,7 @@ def pii(built_world: BuiltWorld) -> TruePii:
 def test_no_analyst_relation_holds_raw_email_phone_or_name(built_world: BuiltWorld, pii: TruePii):
     leaks: dict[str, set[str]] = defaultdict(set)
     scanned: dict[str, int] = {}
-    with duckdb.connect(str(built_world.settings.warehouse_path), read_only=True) as con:
+    with connect(built_world.settings, read_only=True) as con:
         relations = [r for (r,) in con.sql("select table_name from information_schema.tables "
                                            "where table_schema = 'analyst' order by all").fetchall()]
         for relation in relations:
@@ -87,7 +87,7 @@ def test_no_analyst_relation_holds_raw_email_phone_or_name(built_world: BuiltWor
 
 def test_the_scan_finds_pii_where_it_is(built_world: BuiltWorld, pii: TruePii):
     """The same detector on unmasked CRM contacts finds all three kinds: a scan that finds nothing is not blind."""
-    with duckdb.connect(str(built_world.settings.warehouse_path), read_only=True) as con:
+    with connect(built_world.settings, read_only=True) as con:
         rows = con.sql("select * from staging.stg_hubspot__contacts").fetchall()
     kinds = {leak.split()[0] for row in rows for cell in row for leak in pii.leaks(cell)}
     assert kinds == {"email", "phone", "name"}

@@ -35,6 +35,7 @@ from brightcart_pipeline.simulator.people import canonical_email, email_variant,
 from brightcart_pipeline.simulator.truth_commerce import true_orders
 from brightcart_pipeline.simulator.truth_web import crm_contacts, ga4_date, ga4_sessions
 from brightcart_pipeline.simulator.world import Day, World
+from brightcart_pipeline.warehouse import connect
 from tests.conftest import BuiltWorld
 
 UTC = dt.UTC
@@ -45,7 +46,7 @@ def test_deletion_sla_sensor_alerts_on_overdue_requests_only(tmp_path, monkeypat
     get_settings.cache_clear()
     settings = get_settings()
     now = dt.datetime(2026, 10, 10, 12, tzinfo=UTC)
-    with duckdb.connect(str(settings.warehouse_path)) as con:
+    with connect(settings) as con:
         old = record_request(con, "email", "old@example.com", received_at=now - dt.timedelta(hours=73))
         record_request(con, "email", "new@example.com", received_at=now - dt.timedelta(hours=2))
     monkeypatch.setattr(sensors, "utcnow", lambda: now)
@@ -145,7 +146,7 @@ def data_links(world: World, as_of_us: int) -> DataLinks:
 def test_identity_graph_links_exactly_what_the_data_links(built_world: BuiltWorld):
     """Every identifier the records tie together is in one person, and no person holds two people's ids."""
     links = data_links(built_world.world, built_world.as_of_us)
-    with duckdb.connect(str(built_world.settings.warehouse_path), read_only=True) as con:
+    with connect(built_world.settings, read_only=True) as con:
         graph = dict(con.sql("select identifier_node, person_key from intermediate.int_identity_graph "
                              "where identifier_node not like 'phone:%'").fetchall())
     members: dict[str, set[str]] = defaultdict(set)
@@ -242,7 +243,7 @@ def warehouse_hits(settings: Settings, finder: Finder) -> set[str]:
     """Tables of the warehouse (raw, dlt's staging copies, staging, intermediate, marts) with a row of theirs.
     Views select from these tables, so they hold nothing the tables do not."""
     hits = set()
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+    with connect(settings, read_only=True) as con:
         tables = con.sql("select table_schema, table_name from information_schema.tables "
                          "where table_schema <> 'privacy' and table_type = 'BASE TABLE' order by all").fetchall()
         for schema, table in tables:
@@ -270,7 +271,7 @@ def load_package_hits(settings: Settings, finder: Finder) -> list[str]:
 
 
 def measures(settings: Settings) -> tuple[int, int, int]:
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+    with connect(settings, read_only=True) as con:
         orders, cents = con.sql("select count(*), round(sum(net_sales) * 100) from core.fct_orders").fetchone()
         (sessions,) = con.sql("select count(*) from core.fct_sessions").fetchone()
     return orders, int(cents), sessions
@@ -292,7 +293,7 @@ def test_forgetting_a_person_removes_them_everywhere_and_nobody_else(built_world
     assert their_orders and their_sessions
     before = measures(settings)
 
-    with duckdb.connect(str(settings.warehouse_path)) as con:
+    with connect(settings) as con:
         request = record_request(con, "email", who.request_email)
     outcome = process_deletion_requests(settings)
 
@@ -304,7 +305,7 @@ def test_forgetting_a_person_removes_them_everywhere_and_nobody_else(built_world
     assert before[0] - after[0] == len(their_orders)
     assert before[1] - after[1] == sum(o.net_sales_cents for o in their_orders)
     assert before[2] - after[2] == len(their_sessions)
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+    with connect(settings, read_only=True) as con:
         steps = [s for (s,) in con.sql(
             "select step from privacy.deletion_audit where request_id = ? order by happened_at",
             params=[request.request_id]).fetchall()]

@@ -36,6 +36,7 @@ from brightcart_pipeline.simulator.truth_commerce import true_orders
 from brightcart_pipeline.simulator.world import WorldConfig
 from brightcart_pipeline.sources import google_ads, hubspot, meta_ads
 from brightcart_pipeline.sources.base import ExtractWindow, ResourceSpec
+from brightcart_pipeline.warehouse import connect
 from tests.conftest import settings_for
 
 pytestmark = pytest.mark.integration
@@ -73,7 +74,7 @@ def edited(clean: Settings, tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnectio
     """A writable copy of the clean warehouse, for faults the simulator cannot produce."""
     copy = tmp_path / "warehouse.duckdb"
     shutil.copy(clean.warehouse_path, copy)
-    with duckdb.connect(str(copy)) as con:
+    with connect(clean.model_copy(update={"duckdb_path": copy})) as con:
         yield con
 
 
@@ -91,7 +92,7 @@ def ingest(server: SimulatorServer, home: Path, source: str, days: int, plan: Fa
 
 
 def warehouse(settings: Settings) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(settings.warehouse_path), read_only=True)
+    return connect(settings, read_only=True)
 
 
 # -- the rules ----------------------------------------------------------------------------------------------
@@ -201,7 +202,7 @@ def test_duplicate_records_from_the_api_merge_away_and_a_second_load_of_a_row_fa
     assert sum(clean_faults.context.faults.fired.values()) >= 3
     with warehouse(settings) as con:
         assert duplicate_keys(con, table).passed
-    with duckdb.connect(str(settings.warehouse_path)) as con:
+    with connect(settings) as con:
         # What an append instead of a merge would leave behind: the same key twice.
         con.execute(f"insert into {table.qualified} select * from {table.qualified} limit 1")
         outcome = duplicate_keys(con, table)

@@ -10,7 +10,6 @@ import datetime as dt
 import shutil
 from decimal import Decimal
 
-import duckdb
 import pytest
 
 from brightcart_pipeline.ingest import run_ingest, run_replay
@@ -20,6 +19,7 @@ from brightcart_pipeline.simulator.truth_commerce import true_orders
 from brightcart_pipeline.simulator.world import US_PER_SECOND
 from brightcart_pipeline.sources import ENABLED_SOURCES
 from brightcart_pipeline.sources.base import ExtractWindow
+from brightcart_pipeline.warehouse import connect
 from tests.conftest import dbt_build, settings_for
 
 pytestmark = pytest.mark.integration
@@ -30,7 +30,7 @@ def cents(value: Decimal) -> int:
 
 
 def fct_orders(settings) -> dict[int, tuple[int, int, bool]]:
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+    with connect(settings, read_only=True) as con:
         rows = con.sql("select order_id, net_sales, total_price, is_test from core.fct_orders").fetchall()
     return {order_id: (cents(net), cents(total), is_test) for order_id, net, total, is_test in rows}
 
@@ -82,7 +82,7 @@ def test_slice_twice_equals_ground_truth_and_second_run_fetches_only_changes(sim
     assert set(fetched) == changed
     assert len(fetched) == len(set(fetched))
     assert len(changed) < len(first_truth)  # a day of changes, not a full re-read
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+    with connect(settings, read_only=True) as con:
         rows, distinct = con.sql("select count(*), count(distinct id) from raw_shopify.orders").fetchone()
     assert rows == distinct == len(changed | {o.order_id for o in first_truth})
     assert second_clock.timestamp() * US_PER_SECOND == simulator.context.as_of_us
@@ -97,7 +97,7 @@ def test_replay_from_the_lake_rebuilds_identical_raw_tables(simulator, tmp_path)
     second = run_ingest(settings, "shopify", window)
     assert second.landed["orders"] >= 1
     columns = "id, updated_at, total_price, financial_status, refunds, customer__id, _lake_file, _landing_id"
-    with duckdb.connect(str(settings.warehouse_path)) as con:
+    with connect(settings) as con:
         original = con.sql(f"select {columns} from raw_shopify.orders order by id").fetchall()
         con.sql("drop schema raw_shopify cascade")
     assert any(row[-1] == second.landing_id for row in original)  # the boundary orders loaded again
@@ -106,6 +106,6 @@ def test_replay_from_the_lake_rebuilds_identical_raw_tables(simulator, tmp_path)
         shutil.rmtree(state)
     result = run_replay(settings, "shopify", world.config.first_utc_day, world.config.end + dt.timedelta(days=1))
     assert result.landed["orders"] == len(original) + second.landed["orders"]
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+    with connect(settings, read_only=True) as con:
         replayed = con.sql(f"select {columns} from raw_shopify.orders order by id").fetchall()
     assert replayed == original

@@ -27,6 +27,7 @@ from sqlglot import exp
 
 from brightcart_pipeline.ingest import make_pipeline
 from brightcart_pipeline.settings import PROJECT_ROOT, load_settings
+from brightcart_pipeline.warehouse import connect
 from tests.support.dbt import DBT
 
 pytestmark = pytest.mark.snowflake
@@ -415,13 +416,12 @@ def fakesnow_build(built_world, snowflake_compile: SnowflakeCompile):
     """Raw sources and seeds copied from the DuckDB build into fakesnow, then every staging, intermediate and
     core model created from its compiled Snowflake SQL, parents first. A model fakesnow cannot run is replaced
     by the DuckDB build's table of it, so its children are still tried on their own SQL."""
-    import duckdb
     import fakesnow
     import snowflake.connector
 
     database = {source["database"] for source in snowflake_compile.manifest["sources"].values()}.pop()
     with (fakesnow.patch(), snowflake.connector.connect(database=database, schema="staging") as connection,
-          duckdb.connect(str(built_world.settings.warehouse_path), read_only=True) as duck):
+          connect(built_world.settings, read_only=True) as duck):
         cursor = connection.cursor()
         cursor.execute(f"create database if not exists {database}")
         copy_inputs(duck, connection, snowflake_compile)

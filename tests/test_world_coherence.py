@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-import duckdb
 import pytest
 
 from brightcart_pipeline.ingest import run_ingest
 from brightcart_pipeline.simulator.truth_ads import true_click_ids
 from brightcart_pipeline.simulator.world import CHANNELS
 from brightcart_pipeline.sources.base import ExtractWindow
+from brightcart_pipeline.warehouse import connect
 from tests.conftest import settings_for
 
 pytestmark = pytest.mark.integration
@@ -29,7 +29,7 @@ def test_every_orders_click_id_is_in_ga4_and_in_the_ad_platforms_clicks(simulato
     for source in ("shopify", "ga4", "google_ads"):
         run_ingest(settings, source, window)
 
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+    with connect(settings, read_only=True) as con:
         orders = con.sql("select id, landing_site from raw_shopify.orders").fetchall()
         ga4_urls = [u for (u,) in con.sql(
             "select distinct json_extract_string(p.value, '$.value.string_value') from raw_ga4.events, "

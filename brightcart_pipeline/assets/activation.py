@@ -7,12 +7,12 @@ size) sends nothing and fails the `audience_size_guard` check, naming the audien
 from __future__ import annotations
 
 import dagster as dg
-import duckdb
 
 from brightcart_pipeline.activation.destinations import destinations_for
 from brightcart_pipeline.activation.state import AuditEntry, ensure_schema, latest_holds
 from brightcart_pipeline.activation.sync import sync_audiences
 from brightcart_pipeline.settings import get_settings
+from brightcart_pipeline.warehouse import connect
 
 AUDIENCE_SYNC = dg.AssetKey(["activation", "audience_sync"])
 AUDIENCE_MEMBERS = dg.AssetKey(["audiences", "audience_members"])
@@ -25,7 +25,7 @@ ACTIVATION_CRON = "20 * * * *"  # hourly, after the near-real-time extract: cart
                       "warehouse's activation schema.")
 def audience_sync() -> dg.MaterializeResult:
     settings = get_settings()
-    with duckdb.connect(str(settings.warehouse_path)) as con:
+    with connect(settings) as con:
         report = sync_audiences(con, destinations_for(settings))
     return dg.MaterializeResult(metadata={
         "sync_id": report.sync_id, "requests": report.requests,
@@ -37,7 +37,7 @@ def audience_sync() -> dg.MaterializeResult:
                 description="Fails when the latest sync held an audience: below the minimum size, or a swing "
                             "beyond the allowed share since the last sync. Nothing was sent for it.")
 def audience_size_guard() -> dg.AssetCheckResult:
-    with duckdb.connect(str(get_settings().warehouse_path)) as con:
+    with connect(get_settings()) as con:
         ensure_schema(con)
         holds = latest_holds(con)
     return size_guard_result(holds)

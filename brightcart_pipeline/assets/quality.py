@@ -26,11 +26,12 @@ from brightcart_pipeline.quality.tables import RawTable, raw_tables
 from brightcart_pipeline.settings import get_settings
 from brightcart_pipeline.sources import google_ads, hubspot, meta_ads
 from brightcart_pipeline.sources.shopify import API_VERSION, build_client
+from brightcart_pipeline.warehouse import connect
 
 
 @contextmanager
 def warehouse() -> Iterator[duckdb.DuckDBPyConnection]:
-    with duckdb.connect(str(get_settings().warehouse_path), read_only=True) as con:
+    with connect(get_settings(), read_only=True) as con:
         yield con
 
 

@@ -10,6 +10,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from brightcart_pipeline.settings import PROJECT_ROOT, Settings
+from brightcart_pipeline.warehouse import dbt_connection_env
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -20,11 +21,10 @@ def dbt_env(settings: Settings) -> dict[str, str]:
 
     Named DBT_BRIGHTCART_* so that handing them to dbt never feeds back into the platform's own settings.
     """
-    return {
-        "DBT_BRIGHTCART_TARGET": settings.target,
-        "DBT_BRIGHTCART_DUCKDB_PATH": str(settings.warehouse_path),
-        "DBT_BRIGHTCART_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
-    }
+    env = {"DBT_BRIGHTCART_TARGET": settings.target, "DBT_BRIGHTCART_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit}
+    if settings.target == "local":
+        env.update(dbt_connection_env(settings))
+    return env
 
 
 def dbt_resource(settings: Settings) -> DbtCliResource:

@@ -5,13 +5,13 @@ import datetime as dt
 from collections.abc import Sequence
 
 import dagster as dg
-import duckdb
 
 from brightcart_pipeline.automation.alerts import Alert, send_alert
 from brightcart_pipeline.automation.jobs import BUILD_RUN_TAGS
 from brightcart_pipeline.automation.sla import finance_build_late
 from brightcart_pipeline.privacy.deletion import overdue_requests
 from brightcart_pipeline.settings import get_settings
+from brightcart_pipeline.warehouse import connect
 
 
 def utcnow() -> dt.datetime:
@@ -79,7 +79,7 @@ def deletion_sla(context: dg.SensorEvaluationContext) -> dg.SkipReason:
     settings = get_settings()
     if not settings.warehouse_path.exists():
         return dg.SkipReason("no warehouse yet")
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+    with connect(settings, read_only=True) as con:
         overdue = overdue_requests(con, utcnow())
     alerted = set(filter(None, (context.cursor or "").split(",")))
     fresh = [(request_id, received) for request_id, received in overdue if request_id not in alerted]

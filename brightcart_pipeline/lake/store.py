@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from brightcart_pipeline.privacy.keys import decrypt, encrypt, load_or_create_key
+from brightcart_pipeline.privacy.keys import decrypt, encrypt, load_or_create_key, pending_key_path, read_key
 from brightcart_pipeline.settings import Settings, SettingsError
 
 
@@ -29,12 +29,15 @@ class LakeStore(Protocol):
 
 
 class LocalLake:
-    """A folder; with a key, every object is AES-256-GCM encrypted (the local stand-in for SSE-KMS)."""
+    """A folder; with a key, every object is AES-256-GCM encrypted (the local stand-in for SSE-KMS).
 
-    def __init__(self, root: Path, key: bytes | None = None) -> None:
+    Objects are written with `key`; `older_keys` still open objects a key rotation has not reached yet."""
+
+    def __init__(self, root: Path, key: bytes | None = None, older_keys: tuple[bytes, ...] = ()) -> None:
         self.root = root
         self.url = str(root)
         self.key = key
+        self.read_keys = (key, *older_keys) if key else older_keys
         try:
             root.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -52,7 +55,7 @@ class LocalLake:
         os.replace(tmp, path)
 
     def read(self, key: str) -> bytes:
-        return decrypt(self.key, (self.root / key).read_bytes(), key)
+        return decrypt(self.read_keys, (self.root / key).read_bytes(), key)
 
     def list(self, prefix: str) -> list[str]:
         base = self.root / prefix
@@ -109,5 +112,10 @@ def open_lake(settings: Settings) -> LakeStore:
         return S3Lake(root, settings.s3_kms_key_id, settings.s3_endpoint_url)
     if "://" in root:
         raise SettingsError(f"BRIGHTCART_LAKE_URL={root!r}: expected a local folder or an s3:// URL")
-    key = load_or_create_key(settings.key_file) if settings.encrypt_local_lake else None
-    return LocalLake(Path(root), key)
+    if not settings.encrypt_local_lake:
+        return LocalLake(Path(root))
+    current = load_or_create_key(settings.key_file)
+    pending = pending_key_path(settings.key_file)
+    if pending.exists():  # a rotation is under way: new objects already get the new key
+        return LocalLake(Path(root), read_key(pending), older_keys=(current,))
+    return LocalLake(Path(root), current)

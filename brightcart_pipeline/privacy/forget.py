@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
-
 from brightcart_pipeline.assets.transform import run_dbt_build
 from brightcart_pipeline.lake.store import open_lake
 from brightcart_pipeline.privacy.deletion import (
@@ -19,6 +17,7 @@ from brightcart_pipeline.privacy.deletion import (
     status_of,
 )
 from brightcart_pipeline.settings import Settings
+from brightcart_pipeline.warehouse import connect
 
 
 @dataclass
@@ -32,7 +31,7 @@ class ForgetOutcome:
 def process_deletion_requests(settings: Settings, rebuild: bool = True) -> ForgetOutcome:
     outcome = ForgetOutcome()
     lake = open_lake(settings)
-    with duckdb.connect(str(settings.warehouse_path)) as con:
+    with connect(settings) as con:
         requests = pending_requests(con)
         for request in requests:
             erasure = resolve_person(con, request.identifier_type, request.identifier_value)
@@ -60,7 +59,7 @@ def process_deletion_requests(settings: Settings, rebuild: bool = True) -> Forge
 
 def complete_rebuilt_requests(settings: Settings) -> int:
     """Requests whose raw rows are gone are complete once the marts have been rebuilt from raw."""
-    with duckdb.connect(str(settings.warehouse_path)) as con:
+    with connect(settings) as con:
         waiting = [r for r in pending_requests(con) if status_of(con, r.request_id) == "raw_done"]
         for request in waiting:
             audit(con, request.request_id, "marts_rebuilt")
