@@ -1,0 +1,399 @@
+"""The chaos run: thirty simulated days of the daily pipeline while a fault plan breaks things on chosen days.
+
+Each simulated day the clock moves to 06:00 UTC of the next day, that day's faults (and only those: a
+vendor's glitch is transient, so later re-pulls see clean data) are switched on, every source runs
+extract → land → load, and then every Dagster quality check runs against the warehouse with the
+faults off, as the daily build does. Crash days run the day in a subprocess that is SIGKILLed in the
+middle of the extract or of the load, then rerun. What each day shows (retries, throttles, dead
+letters, new check results) is kept as an observation, so the test can hold each fault to what it
+should have caused and write the report table from the same data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+from unittest import mock
+
+import duckdb
+
+from brightcart_pipeline.assets import quality as quality_assets
+from brightcart_pipeline.ingest import run_ingest
+from brightcart_pipeline.lake.landing import DEAD_LETTER, decode_records
+from brightcart_pipeline.lake.store import open_lake
+from brightcart_pipeline.settings import PROJECT_ROOT, Settings
+from brightcart_pipeline.simulator.faults import Fault, FaultPlan, SchemaDrift
+from brightcart_pipeline.simulator.server import SimulatorServer
+from brightcart_pipeline.simulator.world import WorldConfig
+from brightcart_pipeline.sources import ENABLED_SOURCES
+from brightcart_pipeline.sources.base import ExtractWindow
+
+CHAOS_WORLD = WorldConfig(seed=23, start=dt.date(2026, 10, 1), days=30, scale=0.00002)
+# A slow answer longer than this is a timeout for the client; the slow faults below outlast it.
+HTTP_TIMEOUT_SECONDS = 2.5
+SLOW_SECONDS = 3.5
+Crash = Literal["extract", "load"]
+
+
+def world_day(index: int) -> dt.date:
+    """The simulated day `index` (1-based): the run on that day extracts through this date."""
+    return CHAOS_WORLD.start + dt.timedelta(days=index - 1)
+
+
+def run_clock(index: int) -> dt.datetime:
+    """06:00 UTC the morning after day `index`: when its daily run happens (the simulator's own default)."""
+    return dt.datetime.combine(world_day(index) + dt.timedelta(days=1), dt.time(6), tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class Injection:
+    """One planned fault: the day its run meets it, the faults switched on, and what it must cause.
+
+    `signals` are the Dagster checks (`asset/check`) that must newly fail or warn after that day's run;
+    every other day must raise none. `retries` says the HTTP layer must have ridden something out.
+    """
+
+    day: int
+    kind: str
+    source: str
+    faults: tuple[Fault, ...] = ()
+    crash: Crash | None = None
+    signals: frozenset[str] = frozenset()
+    retries: bool = False
+    dead_letters: bool = False
+
+
+def _request(day: int, vendor: str, kind: str, **fields: object) -> Fault:
+    """A request fault fires on the clock day of the run (the morning after the simulated day)."""
+    return Fault(vendor=vendor, kind=kind, on=run_clock(day).date(), **fields)  # type: ignore[arg-type]
+
+
+def _data(day: int, vendor: str, kind: str, **fields: object) -> Fault:
+    """A data fault renders the records of the simulated day itself."""
+    return Fault(vendor=vendor, kind=kind, on=world_day(day), **fields)  # type: ignore[arg-type]
+
+
+def _check(source: str, table: str, name: str) -> str:
+    return f"raw_{source}/{table}:{name}"
+
+
+INJECTIONS: tuple[Injection, ...] = (
+    *(Injection(3, f"throttle ({dialect})", vendor, (_request(3, vendor, "throttle", count=count),), retries=True)
+      for vendor, dialect, count in (
+          ("google_ads", "429 RESOURCE_EXHAUSTED with a retryDelay", 2),
+          ("meta_ads", "HTTP 400 code 17/80000 with usage headers", 2),
+          ("shopify", "429 with Retry-After", 1),
+          ("hubspot", "429 with policyName", 2),
+          ("ga4", "429 RESOURCE_EXHAUSTED", 2))),
+    Injection(6, "5xx burst (503 x3)", "shopify", (_request(6, "shopify", "server_error", count=3),), retries=True),
+    Injection(6, "5xx burst (502 x2)", "hubspot", (_request(6, "hubspot", "server_error", count=2, status=502),),
+              retries=True),
+    Injection(6, "timeout (answers slower than the client waits)", "google_ads",
+              (_request(6, "google_ads", "slow", count=2, delay_seconds=SLOW_SECONDS),), retries=True),
+    Injection(6, "dropped connection", "meta_ads", (_request(6, "meta_ads", "drop_connection", count=2),),
+              retries=True),
+    Injection(6, "dropped connection", "ga4", (_request(6, "ga4", "drop_connection", count=2),), retries=True),
+    Injection(10, "SIGKILL mid-extract, then rerun", "shopify",
+              (_request(10, "shopify", "slow", endpoint="orders.json", count=4, delay_seconds=1.0),),
+              crash="extract"),
+    Injection(12, "duplicated records across pages", "google_ads",
+              (_data(12, "google_ads", "duplicate_records", resource="campaign", count=3),)),
+    Injection(12, "duplicated records across pages", "shopify",
+              (_data(12, "shopify", "duplicate_records", resource="orders", count=3),)),
+    Injection(14, "SIGKILL mid-load, then rerun", "meta_ads", crash="load"),
+    Injection(16, "schema drift: field added", "hubspot",
+              (_data(16, "hubspot", "schema_drift", resource="contacts",
+                     drift=SchemaDrift(add="properties.loyalty_tier")),),
+              signals=frozenset({_check("hubspot", "contacts", "schema_drift")})),
+    Injection(16, "schema drift: field renamed", "google_ads",
+              (_data(16, "google_ads", "schema_drift", resource="campaign",
+                     drift=SchemaDrift(rename={"metrics.costMicros": "spendMicros"})),),
+              signals=frozenset({_check("google_ads", "campaign_metrics_daily", "schema_drift"),
+                                 _check("google_ads", "campaign_metrics_daily", "reconcile_with_source")})),
+    Injection(16, "schema drift: field retyped", "google_ads",
+              (_data(16, "google_ads", "schema_drift", resource="ad_group_ad",
+                     drift=SchemaDrift(retype=["metrics.impressions"])),)),
+    Injection(22, "malformed records", "google_ads",
+              (_data(22, "google_ads", "malformed_records", resource="campaign", count=1),),
+              signals=frozenset({_check("google_ads", "campaign_metrics_daily", "reconcile_with_source")}),
+              dead_letters=True),
+    Injection(22, "malformed records", "meta_ads",
+              (_data(22, "meta_ads", "malformed_records", resource="insights", count=2),),
+              signals=frozenset({_check("meta_ads", "ad_insights_daily", "reconcile_with_source")}),
+              dead_letters=True),
+    Injection(22, "deleted records (events withdrawn from the export)", "ga4",
+              (_data(22, "ga4", "deleted_records", resource="events", count=2),),
+              signals=frozenset({_check("ga4", "events", "reconcile_with_source")})),
+)
+FORGET_DAY = 20  # after this day's run, a person asks to be forgotten
+ALL = ENABLED_SOURCES
+# The days the daily pipeline runs, and for which sources. Between them the clock moves on without a run
+# (cursors and lookbacks catch up), which keeps thirty days affordable in CI.
+RUN_DAYS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (1, ALL), (3, ALL), (6, ALL), (10, ("shopify",)), (12, ("google_ads", "shopify")), (14, ("meta_ads",)),
+    (16, ("google_ads", "hubspot")), (17, ("google_ads", "hubspot")), (FORGET_DAY, ALL),
+    (22, ("google_ads", "meta_ads", "ga4")), (23, ("google_ads", "meta_ads", "ga4")), (30, ALL),
+)
+
+
+@dataclass
+class SourceRun:
+    requests: int = 0
+    throttled: int = 0
+    retried: int = 0
+    landed: int = 0
+    rejected: int = 0
+    loaded: int = 0
+
+
+@dataclass
+class DayObservation:
+    day: int
+    sources: dict[str, SourceRun] = field(default_factory=dict)
+    faults_fired: dict[str, int] = field(default_factory=dict)  # "vendor kind" -> requests or records met
+    failing: dict[str, str] = field(default_factory=dict)  # check -> description (failed, or passed with WARN)
+    new_signals: dict[str, str] = field(default_factory=dict)  # failing now, not at the check's last run
+    crash: str | None = None  # what the killed run left behind
+    restated_days: dict[str, list[str]] = field(default_factory=dict)  # platform -> days whose loaded spend changed
+
+    @property
+    def clean(self) -> bool:
+        return not [i for i in INJECTIONS if i.day == self.day]
+
+
+@dataclass
+class ChaosRun:
+    server: SimulatorServer
+    settings: Settings
+    days: list[DayObservation] = field(default_factory=list)
+    check_state: dict[str, str] = field(default_factory=dict)  # every check failing or warning at its last run
+    spend_seen: dict[tuple[str, str], int] = field(default_factory=dict)  # (platform, day) -> loaded spend
+
+    def run_day(self, day: int, sources: tuple[str, ...], clock: dt.datetime | None = None) -> DayObservation:
+        observation = DayObservation(day)
+        injections = [i for i in INJECTIONS if i.day == day]
+        self.server.context.set_clock(clock or run_clock(day))
+        self.server.context.faults.replace(FaultPlan(faults=[f for i in injections for f in i.faults]))
+        crash = next((i for i in injections if i.crash), None)
+        if crash is not None:
+            observation.crash = crash_then_leave(self.settings, self.server, crash, world_day(day))
+        last_day = min(world_day(day), CHAOS_WORLD.end - dt.timedelta(days=1))
+        window = ExtractWindow(CHAOS_WORLD.first_utc_day, last_day + dt.timedelta(days=1))
+        for source in sources:
+            result = run_ingest(self.settings, source, window)  # type: ignore[arg-type]
+            observation.sources[source] = SourceRun(
+                result.requests, result.throttled, result.retried, sum(result.landed.values()),
+                sum(result.rejected.values()), result.loaded_total)
+        observation.restated_days = self.restatements(sources)
+        observation.faults_fired = {f"{v} {k}": n for (v, k, _), n in self.server.context.faults.fired.items()}
+        self.server.context.faults.replace(FaultPlan())  # the glitch is over: checks see the vendor's truth
+        observation.failing = failing_checks(self.settings, sources)
+        observation.new_signals = {k: v for k, v in observation.failing.items() if k not in self.check_state}
+        for key in [k for k in self.check_state if k.split("/")[0].removeprefix("raw_") in sources]:
+            del self.check_state[key]
+        self.check_state.update(observation.failing)
+        self.days.append(observation)
+        return observation
+
+
+    def restatements(self, sources: tuple[str, ...]) -> dict[str, list[str]]:
+        """Days whose loaded spend a run changed: the platforms' late restatements arriving."""
+        changed: dict[str, list[str]] = {}
+        with duckdb.connect(str(self.settings.warehouse_path), read_only=True) as con:
+            for platform, sql in SPEND_BY_DAY.items():
+                if platform not in sources:
+                    continue
+                for day, spend in con.sql(sql).fetchall():
+                    before = self.spend_seen.get((platform, day))
+                    if before is not None and before != spend:
+                        changed.setdefault(platform, []).append(day)
+                    self.spend_seen[(platform, day)] = spend
+        return changed
+
+
+SPEND_BY_DAY = {
+    "google_ads": "select segments__date, sum(metrics__cost_micros::hugeint) "
+                  "from raw_google_ads.campaign_metrics_daily group by 1",
+    "meta_ads": "select date_start, sum(spend::decimal(18, 2)) from raw_meta_ads.ad_insights_daily group by 1",
+}
+
+
+@contextmanager
+def shared_warehouse(settings: Settings) -> Iterator[None]:
+    """One read-only connection for a round of checks (each check opening its own costs more than it runs)."""
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        @contextmanager
+        def warehouse() -> Iterator[duckdb.DuckDBPyConnection]:
+            yield con
+
+        with mock.patch.object(quality_assets, "get_settings", lambda: settings), \
+                mock.patch.object(quality_assets, "warehouse", warehouse):
+            yield
+
+
+def failing_checks(settings: Settings, sources: tuple[str, ...]) -> dict[str, str]:
+    """The Dagster quality checks of `sources`' raw tables that failed or warned, with their description."""
+    found: dict[str, str] = {}
+    with shared_warehouse(settings):
+        for check in quality_assets.quality_checks:
+            (key,) = check.check_keys
+            if key.asset_key.path[0].removeprefix("raw_") not in sources:
+                continue
+            result = check()
+            if not result.passed or result.severity.value == "WARN":
+                found[key.to_user_string()] = result.description or ""
+    return found
+
+
+# -- crashes ---------------------------------------------------------------------------------------------
+DAILY_RUN = """
+import datetime as dt, sys, time
+from pathlib import Path
+from brightcart_pipeline.ingest import run_ingest
+from brightcart_pipeline.settings import load_settings
+from brightcart_pipeline.sources.base import ExtractWindow
+source, first, end, marker = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+if marker != "-":
+    # Hold the load step after its jobs ran and before the package is marked complete, so a SIGKILL lands
+    # mid-load: rows are in the tables, dlt's state and the package are not committed.
+    from dlt.load.load import Load
+    complete = Load.complete_package
+    def held(self, *args, **kwargs):
+        Path(marker).touch()
+        time.sleep(120)
+        return complete(self, *args, **kwargs)
+    Load.complete_package = held
+run_ingest(load_settings(), source, ExtractWindow(dt.date.fromisoformat(first), dt.date.fromisoformat(end)))
+"""
+
+
+def subprocess_env(settings: Settings, server: SimulatorServer) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BRIGHTCART_", "DAGSTER_", "DBT_"))}
+    return env | {"BRIGHTCART_HOME": str(settings.home), "BRIGHTCART_API_BASE_URL": server.base_url,
+                  "BRIGHTCART_START_DATE": settings.start_date.isoformat(),
+                  "BRIGHTCART_SIMULATOR_DAYS": str(settings.simulator_days),
+                  "BRIGHTCART_HTTP_TIMEOUT_SECONDS": str(settings.http_timeout_seconds),
+                  "BRIGHTCART_REQUESTS_PER_SECOND": str(settings.requests_per_second)}
+
+
+def crash_then_leave(settings: Settings, server: SimulatorServer, injection: Injection, last_day: dt.date) -> str:
+    """Run the day's extract of the injected source in a subprocess and SIGKILL it mid-extract or mid-load."""
+    crash = injection.crash
+    lake = open_lake(settings)
+    prefix = f"raw/{injection.source}/"
+    files_before = set(lake.list(prefix))
+    marker = settings.home / f"load-started-{last_day}"
+    args = [sys.executable, "-c", DAILY_RUN, injection.source, CHAOS_WORLD.first_utc_day.isoformat(),
+            (last_day + dt.timedelta(days=1)).isoformat(), str(marker) if crash == "load" else "-"]
+    process = subprocess.Popen(args, env=subprocess_env(settings, server), cwd=PROJECT_ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            assert process.poll() is None, f"the {crash} run ended before it could be killed: " + \
+                process.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
+            if (marker.exists() if crash == "load" else set(lake.list(prefix)) - files_before):
+                break
+            time.sleep(0.05)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    landed = len(set(lake.list(prefix)) - files_before)
+    return f"killed mid-{crash} after landing {landed} page file(s)"
+
+
+# -- dead letters and the report ---------------------------------------------------------------------------
+def dead_letters(settings: Settings) -> list[dict]:
+    lake = open_lake(settings)
+    return [entry for key in lake.list(f"{DEAD_LETTER}/") for entry in decode_records(lake.read(key))]
+
+
+def report_path() -> Path:
+    return PROJECT_ROOT / "docs" / "chaos.md"
+
+
+# What the platform does about each kind of fault: the behaviour the observations are checked against.
+RESPONSE = {
+    "throttle": "waited as long as the vendor asked (its own dialect), then retried",
+    "server_error": "backed off with jitter and retried",
+    "slow": "timed out the request, backed off and retried",
+    "drop_connection": "retried the request on a new connection",
+    "crash_extract": "rerun resumed from the last committed cursor; pages landed twice merged on the primary key",
+    "crash_load": "rerun finished the pending load package first; merge on the primary key kept rows single",
+    "duplicate_records": "landed as received; the merge on the primary key kept one row per key",
+    "schema_drift": "new fields kept as new raw columns (staging ignores them); the day re-pulled clean later",
+    "malformed_records": "dead-lettered with the reason; the lookback re-pull loaded the record whole",
+    "deleted_records": "reconciliation against the vendor's own report flagged the day; the late-arrival "
+                       "re-pull restored the events",
+}
+
+
+def _kind(injection: Injection) -> str:
+    if injection.crash:
+        return f"crash_{injection.crash}"
+    return injection.faults[0].kind
+
+
+def _detection(observation: DayObservation, injection: Injection, letters: int) -> str:
+    found = []
+    run = observation.sources.get(injection.source, SourceRun())
+    if run.throttled or run.retried:
+        found.append(f"HTTP layer: {run.throttled} throttled, {run.retried} retried")
+    checks = sorted(k for k in observation.new_signals if k.startswith(f"raw_{injection.source}/"))
+    found += [f"check `{k}`" for k in checks]
+    if injection.dead_letters:
+        found.append(f"{letters} dead letter(s)")
+    if observation.crash:
+        found.append("rerun after the kill")
+    return "; ".join(found) or "no check needed: the final state equals the truth"
+
+
+def write_report(run: ChaosRun, path: Path) -> None:
+    """docs/chaos.md, generated from the run's observations (never edited by hand)."""
+    letters: dict[str, int] = {}
+    for entry in dead_letters(run.settings):
+        letters[entry["source"]] = letters.get(entry["source"], 0) + 1
+    observed = {o.day: o for o in run.days}
+    lines = [
+        "# Chaos run",
+        "",
+        "Generated by `tests/test_chaos.py` (marker `chaos`) from the observations of its own run; do not edit.",
+        f"World: seed {CHAOS_WORLD.seed}, {CHAOS_WORLD.days} days from {CHAOS_WORLD.start}, scale "
+        f"{CHAOS_WORLD.scale}. Runs on days {', '.join(str(o.day) for o in run.days)} (the last at the "
+        "morning every ad day is final).",
+        "",
+        "| fault kind | day / source | what happened | how it was detected | what the platform did |",
+        "|---|---|---|---|---|",
+    ]
+    for injection in INJECTIONS:
+        observation = observed[injection.day]
+        met = [f"{n} x {key.split(' ', 1)[1]}" for key, n in observation.faults_fired.items()
+               if key.startswith(f"{injection.source} ") and any(f.kind in key for f in injection.faults)]
+        happened = observation.crash if injection.crash else ", ".join(met)
+        lines.append(f"| {injection.kind} | day {injection.day} / {injection.source} | {happened} | "
+                     f"{_detection(observation, injection, letters.get(injection.source, 0))} | "
+                     f"{RESPONSE[_kind(injection)]} |")
+    for observation in run.days:
+        for platform, days in observation.restated_days.items():
+            lines.append(f"| late restatement | day {observation.day} / {platform} | spend of {len(days)} "
+                         f"earlier day(s) changed ({', '.join(days[:3])}{'…' if len(days) > 3 else ''}) | "
+                         "loaded spend compared run over run | lookback re-pull merged the final numbers |")
+    lines.append(f"| deletion request | day {FORGET_DAY} / all | one person forgotten (`brightcart forget --queue`) "
+                 "| audit trail in `privacy.deletion_audit` | lake files rewritten, raw rows deleted, marts rebuilt |")
+    clean = [str(o.day) for o in run.days if o.clean]
+    noisy = {o.day: sorted(o.new_signals) for o in run.days if o.clean and o.new_signals}
+    lines += ["", f"Clean days ({', '.join(clean)}) raised {noisy if noisy else 'no check'}.", ""]
+    path.write_text("\n".join(lines))
