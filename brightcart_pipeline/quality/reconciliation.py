@@ -64,8 +64,9 @@ def google_ads_spend(con: duckdb.DuckDBPyConnection, client: VendorClient, setti
         for row in page:
             day = row["segments"]["date"]
             reported[day] = reported.get(day, 0) + int(row["metrics"]["costMicros"])
-    loaded = dict(con.execute(f"select segments__date, sum(metrics__cost_micros::hugeint)::bigint from {table} "
-                              "group by 1").fetchall())
+    # coalesce: a day whose cost arrived under another name (schema drift) sums to null; it must fail, not crash.
+    loaded = dict(con.execute(f"select segments__date, coalesce(sum(metrics__cost_micros::hugeint), 0)::bigint "
+                              f"from {table} group by 1").fetchall())
     return compare_daily(f"{table} cost_micros per day", reported, loaded, table=table, query=query)
 
 
@@ -85,7 +86,7 @@ def meta_ads_spend(con: duckdb.DuckDBPyConnection, client: VendorClient, setting
         for row in page:
             reported[row["date_start"]] = reported.get(row["date_start"], Decimal(0)) + Decimal(row["spend"])
     loaded = {day: Decimal(str(v)) for day, v in con.execute(
-        f"select date_start, sum(spend::decimal(18, 2)) from {table} group by 1").fetchall()}
+        f"select date_start, coalesce(sum(spend::decimal(18, 2)), 0) from {table} group by 1").fetchall()}
     return compare_daily(f"{table} spend per day", reported, loaded, table=table, level="account")
 
 
