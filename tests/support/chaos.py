@@ -118,6 +118,7 @@ INJECTIONS: tuple[Injection, ...] = (
               (_data(16, "google_ads", "schema_drift", resource="campaign",
                      drift=SchemaDrift(rename={"metrics.costMicros": "spendMicros"})),),
               signals=frozenset({_check("google_ads", "campaign_metrics_daily", "schema_drift"),
+                                 _check("google_ads", "campaign_metrics_daily", "expectations"),
                                  _check("google_ads", "campaign_metrics_daily", "reconcile_with_source")})),
     Injection(16, "schema drift: field retyped", "google_ads",
               (_data(16, "google_ads", "schema_drift", resource="ad_group_ad",
