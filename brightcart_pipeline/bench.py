@@ -115,22 +115,34 @@ def measure(stage: str, source: str, work: Callable[[], int]) -> StageMeasure:
     return StageMeasure(stage, source, records, time.perf_counter() - start, _cpu_seconds() - cpu, _peak_rss_mib())
 
 
+@dataclass(frozen=True)
+class SimulatorProcess:
+    """The simulator's own process, read from /proc so its cost is reported apart from the pipeline's."""
+
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def peak_rss_mib(self) -> float:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+
 @contextmanager
-def simulator_process(config: WorldConfig, port: int, home: Path) -> Iterator[Callable[[], float]]:
-    """`brightcart simulate` in its own process; yields a function reading its CPU seconds so far."""
+def simulator_process(config: WorldConfig, port: int, home: Path) -> Iterator[SimulatorProcess]:
+    """`brightcart simulate` in its own process, serving `config`'s world on `port`."""
     env = {**os.environ, "BRIGHTCART_HOME": str(home), "BRIGHTCART_SIMULATOR_SEED": str(config.seed),
            "BRIGHTCART_START_DATE": config.first_utc_day.isoformat(), "BRIGHTCART_SIMULATOR_DAYS": str(config.days),
            "BRIGHTCART_SIMULATOR_SCALE": str(config.scale)}
     process = subprocess.Popen([sys.executable, "-m", "brightcart_pipeline.cli", "simulate", "--port", str(port)],
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def cpu() -> float:
-        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
     try:
         _wait_for(f"http://127.0.0.1:{port}/_simulator/health", process)
-        yield cpu
+        yield SimulatorProcess(process.pid)
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -194,7 +206,7 @@ def run_bench(scale: float, days: int, out_dir: Path, seed: int = 7, port: int =
         "cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.platform()})
     with tempfile.TemporaryDirectory(prefix="brightcart-bench-") as tmp:
         home = Path(tmp)
-        with simulator_process(config, port, home) as simulator_cpu:
+        with simulator_process(config, port, home) as simulator:
             settings = load_settings(home=home, api_base_url=f"http://127.0.0.1:{port}",
                                      start_date=config.first_utc_day, simulator_days=days)
             window = ExtractWindow(config.first_utc_day, config.end)
@@ -210,7 +222,7 @@ def run_bench(scale: float, days: int, out_dir: Path, seed: int = 7, port: int =
                                                lambda s=source: http_ceiling(settings, s)))
                 report.ceilings.append(measure("duckdb read_ndjson ceiling", source,
                                                lambda s=source: read_ceiling(settings, s, home / "ceiling")))
-            report.simulator_cpu_seconds = simulator_cpu()
+            report.simulator_cpu_seconds = simulator.cpu_seconds()
         from brightcart_pipeline.ingest import run_replay
 
         for source in SOURCES:

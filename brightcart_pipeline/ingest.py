@@ -11,6 +11,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 
 from brightcart_pipeline.lake.landing import Landing
 from brightcart_pipeline.lake.store import open_lake
+from brightcart_pipeline.progress import current_collector
 from brightcart_pipeline.settings import Settings, Source
 from brightcart_pipeline.sources import source_module
 from brightcart_pipeline.sources.base import ExtractWindow, ReplayStats, replay_source
@@ -46,6 +47,7 @@ def make_pipeline(settings: Settings, source: Source) -> dlt.Pipeline:
         staging=dlt_staging(settings),
         dataset_name=f"raw_{source}",
         pipelines_dir=str(settings.dlt_pipelines_dir),
+        progress=current_collector(),  # the CLI's progress bars while it shows them
     )
 
 

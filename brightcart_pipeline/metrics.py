@@ -204,7 +204,8 @@ def list_metrics(settings: Settings | None = None, with_dimensions: bool = False
     found = engine(settings).list_metrics(include_dimensions=with_dimensions)
     return [
         MetricInfo(name=m.name, label=m.label or m.name, description=" ".join((m.description or "").split()),
-                   type=str(m.type.value), dimensions=tuple(sorted(d.qualified_name for d in m.dimensions)))
+                   type=str(m.type.value),
+                   dimensions=tuple(sorted({d.granularity_free_dunder_name for d in m.dimensions})))
         for m in found
     ]
 
@@ -269,7 +270,7 @@ def query(
 
 def saved_query(name: str, start: dt.date | str | None = None, end: dt.date | str | None = None,
                 where: Sequence[str] = (), settings: Settings | None = None) -> pd.DataFrame:
-    """One of the semantic layer's saved queries (`finance_daily_report`, `marketing_channel_report`)."""
+    """One of the semantic layer's saved queries (listed under "Saved queries" in docs/metrics.md)."""
     request = MetricFlowQueryRequest.create(
         saved_query_name=name, time_constraint_start=_as_datetime(start), time_constraint_end=_as_datetime(end),
         where_constraints=list(where) or None,
@@ -383,28 +384,43 @@ def can_group_by(metric_names: Sequence[str], item: str, settings: Settings | No
 GLOSSARY_PATH = PROJECT_ROOT / "docs" / "metrics.md"
 
 
-def _formula(metric: dict[str, Any]) -> str:
+AGGREGATION_WORDS = {"sum": "sum", "count_distinct": "distinct count", "average": "average",
+                     "max": "maximum", "min": "minimum", "count": "count"}
+
+
+def _where(filter_params: dict[str, Any] | None) -> str:
+    if not filter_params:
+        return ""
+    return " and ".join(f["where_sql_template"] for f in filter_params["where_filters"])
+
+
+def _formula(metric: dict[str, Any], aggregations: dict[str, str]) -> str:
+    """The metric's computation in words; `aggregations` maps measure names to their aggregation."""
     params = metric["type_params"]
     kind = metric["type"]
+
+    def of_measure(name: str) -> str:
+        aggregation = aggregations.get(name, "sum")
+        return f"{AGGREGATION_WORDS.get(aggregation, aggregation)} of measure `{name}`"
+
     if kind == "simple":
-        measure = params["measure"]["name"]
-        text = f"sum of measure `{measure}`"
+        text = of_measure(params["measure"]["name"])
     elif kind == "ratio":
         text = f"`{params['numerator']['name']}` ÷ `{params['denominator']['name']}` (each summed over the group first)"
     elif kind == "derived":
-        inputs = ", ".join(f"`{m.get('alias') or m['name']}`" + (f" (offset {m['offset_window']})"
-                                                                 if m.get("offset_window") else "")
+        inputs = ", ".join(f"`{m.get('alias') or m['name']}`"
+                           + (f" (offset {m['offset_window']})" if m.get("offset_window") else "")
+                           + (f" (where {_where(m.get('filter'))})" if m.get("filter") else "")
                            for m in params["metrics"])
         text = f"`{params['expr']}` over {inputs}"
     elif kind == "cumulative":
         window = (params.get("cumulative_type_params") or {}).get("window") or params.get("window")
-        measure = params["measure"]["name"]
-        text = f"running total of measure `{measure}`" + (f" over {window}" if window else " since the first day")
+        text = f"running total of measure `{params['measure']['name']}`" + (
+            f" over {window}" if window else " since the first day")
     else:
         text = kind
     if metric.get("filter"):
-        filters = " and ".join(f["where_sql_template"] for f in metric["filter"]["where_filters"])
-        text += f", where {filters}"
+        text += f", where {_where(metric['filter'])}"
     return text
 
 
@@ -412,6 +428,7 @@ def glossary_markdown(manifest_path: Path | None = None) -> str:
     """docs/metrics.md, generated from the semantic layer's definitions (labels, descriptions, formulas)."""
     raw = json.loads((manifest_path or semantic_manifest_path()).read_text())
     measures = {m["name"]: (model["name"], m) for model in raw["semantic_models"] for m in model["measures"]}
+    aggregations = {name: measure["agg"] for name, (_, measure) in measures.items()}
     lines = [
         "# BrightCart metrics glossary",
         "",
@@ -427,7 +444,7 @@ def glossary_markdown(manifest_path: Path | None = None) -> str:
             continue
         description = " ".join((metric.get("description") or "").split()).replace("|", "\\|")
         lines.append(f"| `{metric['name']}` | {metric.get('label') or ''} | {metric['type']} | {description} | "
-                     f"{_formula(metric).replace('|', chr(92) + '|')} |")
+                     f"{_formula(metric, aggregations).replace('|', chr(92) + '|')} |")
     lines += ["", "## Measures (the sums every metric is built from)", "",
               "| measure | semantic model | aggregation | expression | description |", "|---|---|---|---|---|"]
     for name in sorted(measures):

@@ -13,17 +13,10 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from brightcart_pipeline.cli_options import parse_day
+
 console = Console()
 DASHBOARD_APP = Path(__file__).resolve().parent / "dashboards" / "app.py"
-
-
-def _day(_: Any, __: Any, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"expected a date like 2026-10-01, got {value!r}") from None
 
 
 def _names(value: str) -> list[str]:
@@ -78,8 +71,8 @@ def list_command(dimensions: bool) -> None:
 @metrics_group.command("query")
 @click.option("--metrics", "metric_names", required=True, help="Comma-separated, e.g. net_sales,roas.")
 @click.option("--group-by", default="", help="Comma-separated, e.g. metric_time__day,channel.")
-@click.option("--start", callback=_day, help="First day (YYYY-MM-DD), inclusive.")
-@click.option("--end", callback=_day, help="Last day (YYYY-MM-DD), inclusive.")
+@click.option("--start", callback=parse_day, help="First day (YYYY-MM-DD), inclusive.")
+@click.option("--end", callback=parse_day, help="Last day (YYYY-MM-DD), inclusive.")
 @click.option("--where", multiple=True, help="MetricFlow filter, e.g. \"{{ Dimension('channel') }} = 'email'\".")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV on stdout instead of a table.")
 @click.option("--explain", is_flag=True, help="Print the SQL instead of running it.")
@@ -101,11 +94,12 @@ def query_command(metric_names: str, group_by: str, start: dt.date | None, end: 
 
 @metrics_group.command("saved")
 @click.argument("name")
-@click.option("--start", callback=_day)
-@click.option("--end", callback=_day)
-@click.option("--csv", "as_csv", is_flag=True)
+@click.option("--start", callback=parse_day, help="First day (YYYY-MM-DD), inclusive.")
+@click.option("--end", callback=parse_day, help="Last day (YYYY-MM-DD), inclusive.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV on stdout instead of a table.")
 def saved_command(name: str, start: dt.date | None, end: dt.date | None, as_csv: bool) -> None:
-    """Run a saved query (finance_daily_report, marketing_channel_report)."""
+    """Run a saved query (finance_daily_report, marketing_channel_report, marketing_attribution_report,
+    customer_cohort_report)."""
     from brightcart_pipeline import metrics
 
     try:
@@ -116,7 +110,7 @@ def saved_command(name: str, start: dt.date | None, end: dt.date | None, as_csv:
 
 
 @click.command("dashboard")
-@click.option("--port", type=int, default=8501, show_default=True)
+@click.option("--port", type=int, default=8501, show_default=True, help="Port to serve the dashboards on.")
 def dashboard_command(port: int) -> None:
     """Serve the Marketing and Finance dashboards on http://127.0.0.1:PORT (Streamlit)."""
     _settings()

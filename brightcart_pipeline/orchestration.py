@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import dagster as dg
-from rich.console import Console
 
 from brightcart_pipeline.settings import PROJECT_ROOT, Settings
 
@@ -21,6 +24,7 @@ class PipelineOutcome:
     failed_steps: list[str] = field(default_factory=list)
     checks_passed: int = 0
     checks_failed: int = 0
+    failure_reasons: list[str] = field(default_factory=list)  # "<step>: <first line of its error>"
 
     @property
     def succeeded(self) -> bool:
@@ -42,6 +46,18 @@ def days_to_ingest(settings: Settings) -> list[str]:
             for i in range((clock_day - settings.start_date).days + 1)]
 
 
+class RunWatcher(Protocol):
+    """Who follows runs live (the CLI's progress bars): gives the run id and listens to its events."""
+
+    def watch(self, instance: dg.DagsterInstance, job: dg.JobDefinition, title: str) -> Any: ...
+
+
+class Unwatched:
+    @contextmanager
+    def watch(self, instance: dg.DagsterInstance, job: dg.JobDefinition, title: str) -> Iterator[str]:
+        yield str(uuid.uuid4())
+
+
 # Progress is shown by the CLI; Dagster's own per-event log stays in the instance (and the web UI).
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -51,6 +67,9 @@ def _record(outcome: PipelineOutcome, result: dg.ExecuteInProcessResult) -> None
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             outcome.failed_steps.append(event.step_key or "?")
+            error = event.event_specific_data.error  # type: ignore[union-attr]
+            first_line = (error.message.strip().splitlines() or ["failed"])[0] if error else "failed"
+            outcome.failure_reasons.append(f"{event.step_key}: {first_line}")
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             if event.event_specific_data.passed:  # type: ignore[union-attr]
                 outcome.checks_passed += 1
@@ -59,11 +78,11 @@ def _record(outcome: PipelineOutcome, result: dg.ExecuteInProcessResult) -> None
 
 
 def run_backfill(settings: Settings, days: list[str], sources: list[str], mode: str,
-                 console: Console | None = None) -> PipelineOutcome:
+                 watcher: RunWatcher | None = None) -> PipelineOutcome:
     """Fill daily partitions for `sources`: from the API, or replayed from the lake where it has the days."""
     from brightcart_pipeline.definitions import defs
 
-    console = console or Console(quiet=True)
+    watcher = watcher or Unwatched()
     outcome = PipelineOutcome()
     full_job = defs.resolve_job_def("ingest_daily")
     keys = {key for key in full_job.asset_layer.executable_asset_keys if key.path[0].removeprefix("raw_") in sources}
@@ -72,32 +91,30 @@ def run_backfill(settings: Settings, days: list[str], sources: list[str], mode: 
     run_config = {**QUIET_RUN_CONFIG, "ops": {f"{source}_ingest": {"config": {"mode": mode}} for source in sources}}
     with local_instance(settings) as instance:
         for day in days:
-            with console.status(f"backfill {day} ({mode})"):
+            with watcher.watch(instance, job, f"backfill {day} ({mode})") as run_id:
                 result = job.execute_in_process(partition_key=day, instance=instance, raise_on_error=False,
-                                                run_config=run_config)
+                                                run_config=run_config, run_id=run_id)
             _record(outcome, result)
-            console.print(f"  {day}: {'ok' if result.success else '[red]failed[/]'}")
     return outcome
 
 
-def run_daily_pipeline(settings: Settings, console: Console | None = None) -> PipelineOutcome:
+def run_daily_pipeline(settings: Settings, watcher: RunWatcher | None = None) -> PipelineOutcome:
     from brightcart_pipeline.definitions import defs  # after the caller has pointed settings at the APIs
 
-    console = console or Console(quiet=True)
+    watcher = watcher or Unwatched()
     outcome = PipelineOutcome()
     with local_instance(settings) as instance:
         ingest = defs.resolve_job_def("ingest_daily")
         for day in days_to_ingest(settings):
-            with console.status(f"extract → land → load  {day}"):
+            with watcher.watch(instance, ingest, f"extract → land → load {day}") as run_id:
                 result = ingest.execute_in_process(
-                    partition_key=day, instance=instance, raise_on_error=False, run_config=QUIET_RUN_CONFIG
+                    partition_key=day, instance=instance, raise_on_error=False, run_config=QUIET_RUN_CONFIG,
+                    run_id=run_id,
                 )
             _record(outcome, result)
-            console.print(f"  ingested {day}: {'ok' if result.success else '[red]failed[/]'}")
-        with console.status("dbt build and checks"):
-            result = defs.resolve_job_def("build_marts").execute_in_process(
-                instance=instance, raise_on_error=False, run_config=QUIET_RUN_CONFIG
-            )
+        build = defs.resolve_job_def("build_marts")
+        with watcher.watch(instance, build, "dbt build and checks") as run_id:
+            result = build.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET_RUN_CONFIG,
+                                              run_id=run_id)
         _record(outcome, result)
-        console.print(f"  dbt build and checks: {'ok' if result.success else '[red]failed[/]'}")
     return outcome

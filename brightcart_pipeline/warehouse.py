@@ -47,4 +47,4 @@ def dlt_staging(settings: Settings) -> Any:
     """Production loads go through the S3 lake as Snowflake's stage; DuckDB needs none."""
     if settings.target == "local":
         return None
-    return dlt.destinations.filesystem(bucket_url=f"{settings.lake_root.rstrip('/')}/_dlt_staging")
+    return dlt.destinations.filesystem(bucket_url=f"{settings.lake_root.rstrip('/')}/dlt_staging")

@@ -34,6 +34,7 @@ from brightcart_pipeline.simulator.truth_web import (
 from brightcart_pipeline.simulator.world import WorldConfig
 from brightcart_pipeline.sources.base import ExtractWindow
 from brightcart_pipeline.sources.ga4 import decode_row
+from tests.support.warehouse import query
 
 # GA4 renders ~7 events per visit, so this world is half the usual test scale to keep runs quick.
 WORLD = WorldConfig(seed=11, start=dt.date(2026, 10, 1), days=3, scale=0.0001)
@@ -72,14 +73,6 @@ def report(server, day: str, headers=AUTH, **extra):
             "dimensions": [{"name": n} for n in ("date", "sessionDefaultChannelGroup", "sessionSource")],
             "metrics": [{"name": n} for n in ("sessions", "eventCount", "keyEvents", "purchaseRevenue")], **extra}
     return requests.post(server.base_url + REPORT, json=body, headers=headers, timeout=60)
-
-
-def raw(settings, sql: str):
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    try:
-        return con.sql(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_export_speaks_bigquery_rest(server):
@@ -193,10 +186,10 @@ def test_throttles_and_data_faults(server, tmp_path):
     reasons = [r["reason"] for key in dead for r in decode_records(lake.read(key))]
     assert reasons == ["field 'event_timestamp' should be an integer, got 'N/A'"] * 3
 
-    keys = raw(settings, "select count(*), count(distinct (user_pseudo_id, event_timestamp, event_name, "
+    keys = query(settings, "select count(*), count(distinct (user_pseudo_id, event_timestamp, event_name, "
                          "batch_page_id, batch_ordering_id, batch_event_index)) from raw_ga4.events")[0]
     assert keys[0] == keys[1] == table_rows - 3 - 4
-    drifted = raw(settings, "select count(*) from raw_ga4.events where session_traffic_source_last_click = 'drift'")
+    drifted = query(settings, "select count(*) from raw_ga4.events where session_traffic_source_last_click = 'drift'")
     assert drifted[0][0] == keys[0]
     fired = {k: n for (v, k, _), n in server.context.faults.fired.items() if v == "ga4"}
     assert fired["throttle"] == 3 and fired["malformed_records"] == 3 and fired["duplicate_records"] == 4
@@ -208,7 +201,7 @@ def test_raw_equals_truth_late_events_are_picked_up_and_replay_matches(server, t
     settings = settings_for(tmp_path, server)
 
     def raw_counts() -> Counter:
-        return Counter({(d, n): c for d, n, c in raw(
+        return Counter({(d, n): c for d, n, c in query(
             settings, "select event_date, event_name, count(*) from raw_ga4.events group by all")})
 
     def truth_counts(as_of: dt.datetime, dates: set[str]) -> Counter:
@@ -229,26 +222,26 @@ def test_raw_equals_truth_late_events_are_picked_up_and_replay_matches(server, t
     assert expected[("20261001", "page_view")] > truth_counts(first_clock, {"20261001"})[("20261001", "page_view")]
 
     as_of = int(DEFAULT_CLOCK.timestamp() * 1_000_000)
-    gclids = {r[0] for r in raw(settings, "select collected_traffic_source__gclid from raw_ga4.events "
+    gclids = {r[0] for r in query(settings, "select collected_traffic_source__gclid from raw_ga4.events "
                                           "where collected_traffic_source__gclid is not null")}
     assert gclids == {c for c in ga4_click_ids(server.world, as_of) if c.startswith("Cj0KCQ")} - _spill(server)
-    transactions = {r[0] for r in raw(settings, "select ecommerce__transaction_id from raw_ga4.events "
+    transactions = {r[0] for r in query(settings, "select ecommerce__transaction_id from raw_ga4.events "
                                                 "where event_name = 'purchase'")}
     assert transactions <= ga4_transaction_ids(server.world, as_of) and transactions
 
     # The report leaves internal traffic out (the property's data filter); the export keeps it.
-    report_rows = raw(settings, "select date, sum(cast(event_count as bigint)) from raw_ga4.report_daily_sessions "
+    report_rows = query(settings, "select date, sum(cast(event_count as bigint)) from raw_ga4.report_daily_sessions "
                                 "group by date order by date")
-    external = raw(settings, "select event_date, count(*) from raw_ga4.events where not contains("
+    external = query(settings, "select event_date, count(*) from raw_ga4.events where not contains("
                              "cast(event_params as varchar), 'traffic_type') group by all order by all")
     assert report_rows == external
 
     # No change: a zero-day late window re-reads only the newest table and duplicates nothing.
-    before = raw(settings, "select count(*) from raw_ga4.events")
+    before = query(settings, "select count(*) from raw_ga4.events")
     narrow = settings_for(tmp_path, server, ga4_late_arrival_days=0)
     third = run_ingest(narrow, "ga4", window)
     assert third.landed["events"] == int(get(server, f"{DATASET}/tables/events_20261003").json()["numRows"])
-    assert raw(settings, "select count(*) from raw_ga4.events") == before
+    assert query(settings, "select count(*) from raw_ga4.events") == before
 
     tables = ("events", "report_daily_sessions")
     snapshot = {t: _table(settings, t) for t in tables}

@@ -38,6 +38,7 @@ from brightcart_pipeline.simulator.world import WorldConfig
 from brightcart_pipeline.sources.base import ExtractWindow
 from brightcart_pipeline.sources.google_ads import google_ads_throttle, retry_delay_seconds
 from tests.support.shapes import shape_differences
+from tests.support.warehouse import business_rows, query
 
 START = dt.date(2026, 10, 1)
 DAYS = 3
@@ -100,11 +101,6 @@ def requests_response(response: Response) -> requests.Response:
     converted._content = response.body
     converted.headers.update(response.headers)
     return converted
-
-
-def table(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        return con.sql(sql).fetchall()
 
 
 # -- wire protocol --------------------------------------------------------------------------------
@@ -208,17 +204,9 @@ def test_same_seed_and_clock_give_identical_bytes(sim: SimulatorServer) -> None:
 
 # -- extraction -----------------------------------------------------------------------------------
 def campaign_spend(settings: Settings) -> dict[tuple[str, str], int]:
-    rows = table(settings, "SELECT campaign__id, segments__date, metrics__cost_micros "
+    rows = query(settings, "SELECT campaign__id, segments__date, metrics__cost_micros "
                            "FROM raw_google_ads.campaign_metrics_daily")
     return {(c, d): int(cost) for c, d, cost in rows}
-
-
-def business_rows(settings: Settings, name: str) -> list[tuple[Any, ...]]:
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        columns = [c for (c,) in con.sql(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw_google_ads' "
-            f"AND table_name = '{name}' AND column_name NOT LIKE '_dlt%' ORDER BY column_name").fetchall()]
-        return sorted(con.sql(f"SELECT {', '.join(columns)} FROM raw_google_ads.{name}").fetchall(), key=repr)
 
 
 def test_ingest_matches_ground_truth_restates_and_replays(sim: SimulatorServer, tmp_path: Path) -> None:
@@ -228,10 +216,10 @@ def test_ingest_matches_ground_truth_restates_and_replays(sim: SimulatorServer, 
 
     first = run_ingest(settings, "google_ads", WINDOW)
     assert first.rejected == dict.fromkeys(first.landed, 0)
-    assert table(settings, "SELECT count(*) FROM raw_google_ads.campaigns") == [(5,)]
-    assert table(settings, "SELECT count(*) FROM raw_google_ads.ad_groups") == [(8,)]
-    assert table(settings, "SELECT count(*) FROM raw_google_ads.ads") == [(16,)]
-    gclids = {g for (g,) in table(settings, "SELECT click_view__gclid FROM raw_google_ads.click_views")}
+    assert query(settings, "SELECT count(*) FROM raw_google_ads.campaigns") == [(5,)]
+    assert query(settings, "SELECT count(*) FROM raw_google_ads.ad_groups") == [(8,)]
+    assert query(settings, "SELECT count(*) FROM raw_google_ads.ads") == [(16,)]
+    gclids = {g for (g,) in query(settings, "SELECT click_view__gclid FROM raw_google_ads.click_views")}
     assert gclids == set().union(*true_click_ids(world, "google_ads").values())
 
     # At the default clock (06:00 UTC after the last day) only the first day is past restatement.
@@ -247,7 +235,7 @@ def test_ingest_matches_ground_truth_restates_and_replays(sim: SimulatorServer, 
         sim.context.set_clock(dt.datetime.combine(END + dt.timedelta(days=4), dt.time(6), tzinfo=dt.UTC))
         run_ingest(settings, "google_ads", WINDOW)
         assert campaign_spend(settings) == truth_spend
-        ads = table(settings, "SELECT ad_group_ad__resource_name, segments__date, metrics__cost_micros "
+        ads = query(settings, "SELECT ad_group_ad__resource_name, segments__date, metrics__cost_micros "
                               "FROM raw_google_ads.ad_metrics_daily")
         assert {(rn.rsplit("~", 1)[1], d): int(c) for rn, d, c in ads} == true_spend_by_ad_day(world, "google_ads")
         ad_rows = sum(1 for r in true_ad_rows(world, "google_ads") if r.ad_id)
@@ -261,16 +249,16 @@ def test_ingest_matches_ground_truth_restates_and_replays(sim: SimulatorServer, 
                 if again.landing_id in key}
         assert days == {(END - dt.timedelta(days=n)).isoformat() for n in (1, 2)}
         assert campaign_spend(settings) == truth_spend
-        assert len(table(settings, "SELECT 1 FROM raw_google_ads.ad_metrics_daily")) == ad_rows
+        assert len(query(settings, "SELECT 1 FROM raw_google_ads.ad_metrics_daily")) == ad_rows
     finally:
         sim.context.set_clock(dt.datetime.combine(END, dt.time(6), tzinfo=dt.UTC))
 
     names = ("campaigns", "ad_groups", "ads", "campaign_metrics_daily", "ad_metrics_daily", "click_views")
-    before = {name: business_rows(settings, name) for name in names}
+    before = {name: business_rows(settings, "raw_google_ads", name) for name in names}
     with duckdb.connect(str(settings.warehouse_path)) as con:
         con.execute("DROP SCHEMA raw_google_ads CASCADE")
     run_replay(settings, "google_ads", START, END)
-    assert {name: business_rows(settings, name) for name in names} == before
+    assert {name: business_rows(settings, "raw_google_ads", name) for name in names} == before
 
 
 def test_faults_throttle_drift_malformed_and_duplicates(tmp_path: Path) -> None:
@@ -290,7 +278,7 @@ def test_faults_throttle_drift_malformed_and_duplicates(tmp_path: Path) -> None:
 
     assert result.throttled == 2
     assert fired == {"throttle", "schema_drift", "malformed_records", "duplicate_records"}
-    drift = table(settings, "SELECT segments__date, drift_note FROM raw_google_ads.campaign_metrics_daily")
+    drift = query(settings, "SELECT segments__date, drift_note FROM raw_google_ads.campaign_metrics_daily")
     assert {d for d, note in drift if note == "drift"} == {START.isoformat()}
 
     lake = open_lake(settings)
@@ -298,8 +286,8 @@ def test_faults_throttle_drift_malformed_and_duplicates(tmp_path: Path) -> None:
             for r in decode_records(lake.read(key))]
     assert len(dead) == 2
     assert all(r["reason"] == "required field 'clickView.gclid' is missing" and r["raw_file"] for r in dead)
-    clicks = table(settings, "SELECT count(*) FROM raw_google_ads.click_views")[0][0]
+    clicks = query(settings, "SELECT count(*) FROM raw_google_ads.click_views")[0][0]
     assert clicks == sum(map(len, true_click_ids(server.world, "google_ads").values())) - 2
 
-    ads = table(settings, "SELECT ad_group_ad__resource_name, segments__date FROM raw_google_ads.ad_metrics_daily")
+    ads = query(settings, "SELECT ad_group_ad__resource_name, segments__date FROM raw_google_ads.ad_metrics_daily")
     assert len(ads) == len(set(ads)) == sum(1 for r in true_ad_rows(server.world, "google_ads") if r.ad_id)

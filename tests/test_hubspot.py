@@ -27,6 +27,7 @@ from brightcart_pipeline.simulator.truth_web import crm_contacts, crm_deals
 from brightcart_pipeline.simulator.world import WorldConfig
 from brightcart_pipeline.sources import hubspot as hubspot_source
 from brightcart_pipeline.sources.base import ExtractWindow
+from tests.support.warehouse import query
 
 WORLD = WorldConfig(seed=5, start=dt.date(2026, 10, 1), days=4, scale=0.0002)
 AUTH = {"Authorization": f"Bearer {DEV_CREDENTIALS['hubspot_access_token']}"}
@@ -64,14 +65,6 @@ def micros(moment: dt.datetime) -> int:
 
 def search(server, body, headers=AUTH):
     return requests.post(server.base_url + SEARCH, json=body, headers=headers, timeout=30)
-
-
-def raw(settings, sql: str):
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    try:
-        return con.sql(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_list_endpoint_shape_paging_and_associations(server):
@@ -158,10 +151,10 @@ def test_throttles_and_data_faults(server, tmp_path):
     dead = lake.list("dead_letter/hubspot/contacts/")
     reasons = [r["reason"] for key in dead for r in decode_records(lake.read(key))]
     assert reasons == ["required field 'createdAt' is missing"] * 2
-    total, distinct, drifted = raw(settings, "select count(*), count(distinct id), count(properties__hs_latest_"
-                                             "source_data_2) from raw_hubspot.contacts")[0]
+    total, distinct, drifted = query(settings, "select count(*), count(distinct id), count(properties__hs_latest_"
+                                               "source_data_2) from raw_hubspot.contacts")[0]
     assert total == distinct == result.landed["contacts"] - 2 - 3 and drifted == total
-    archived = raw(settings, "select id, archived from raw_hubspot.archived_contacts")
+    archived = query(settings, "select id, archived from raw_hubspot.archived_contacts")
     assert len(archived) == 2 and all(a for _, a in archived)
 
 
@@ -178,40 +171,40 @@ def test_raw_equals_truth_incremental_rewindowing_and_replay(server, tmp_path, m
     run_ingest(settings, "hubspot", window)
     first = crm_contacts(server.world, micros(first_clock))
     first_ids = {str(c.contact_id) for c in first.values() if c.listed}
-    assert {r[0] for r in raw(settings, "select id from raw_hubspot.contacts")} == first_ids
+    assert {r[0] for r in query(settings, "select id from raw_hubspot.contacts")} == first_ids
 
     server.context.set_clock(DEFAULT_CLOCK)
     second = run_ingest(settings, "hubspot", window)
     truth = crm_contacts(server.world, micros(DEFAULT_CLOCK))
     listed = {str(c.contact_id): c for c in truth.values() if c.listed}
-    raw_contacts = dict(raw(settings, "select id, properties__lastmodifieddate from raw_hubspot.contacts"))
+    raw_contacts = dict(query(settings, "select id, properties__lastmodifieddate from raw_hubspot.contacts"))
     # Raw keeps what HubSpot returned: every listed contact, plus duplicates loaded before their merge.
     merged_away = set(raw_contacts) - set(listed)
     assert set(listed) <= set(raw_contacts) and merged_away
     assert merged_away == {str(c.contact_id) for c in truth.values()
                            if c.merged_into and str(c.contact_id) in first_ids}
-    survivors = raw(settings, "select properties__hs_merged_object_ids from raw_hubspot.contacts "
-                              "where properties__hs_merged_object_ids is not null")
+    survivors = query(settings, "select properties__hs_merged_object_ids from raw_hubspot.contacts "
+                                "where properties__hs_merged_object_ids is not null")
     assert merged_away <= {i for (ids,) in survivors for i in ids.split(";")}
     assert second.landed["contacts"] < len(listed)  # only what changed since the cursor (plus the boundary)
     assert {cid: _instant(raw_contacts[cid]) for cid in listed} == {
         cid: _instant(_ms_iso(c.last_modified_us)) for cid, c in listed.items()}
-    sources = dict(raw(settings, "select id, properties__hs_analytics_source from raw_hubspot.contacts"))
+    sources = dict(query(settings, "select id, properties__hs_analytics_source from raw_hubspot.contacts"))
     assert all(sources[cid] == c.analytics_source for cid, c in listed.items())
 
     deals = crm_deals(server.world, micros(DEFAULT_CLOCK))
-    raw_deals = dict(raw(settings, "select id, properties__dealstage from raw_hubspot.deals"))
+    raw_deals = dict(query(settings, "select id, properties__dealstage from raw_hubspot.deals"))
     assert raw_deals == {str(d.deal_id): d.stage(micros(DEFAULT_CLOCK)) for d in deals.values()
                          if d.archived_us is None or str(d.deal_id) in raw_deals}
-    links = dict(raw(settings, "select from__id, cast(\"to\" as varchar) from raw_hubspot.contact_deal_associations"))
+    links = dict(query(settings, "select from__id, cast(\"to\" as varchar) from raw_hubspot.contact_deal_associations"))
     assert {cid for cid, c in listed.items() if c.deal_ids} == set(links)
 
     # Nothing changed: the next run reads only the cursor boundary and adds no rows.
-    before = {t: raw(settings, f"select count(*) from raw_hubspot.{t}")
+    before = {t: query(settings, f"select count(*) from raw_hubspot.{t}")
               for t in ("contacts", "deals", "contact_deal_associations")}
     third = run_ingest(settings, "hubspot", window)
     assert sum(third.landed.get(t, 0) for t in ("contacts", "deals")) <= 4
-    assert {t: raw(settings, f"select count(*) from raw_hubspot.{t}") for t in before} == before
+    assert {t: query(settings, f"select count(*) from raw_hubspot.{t}") for t in before} == before
 
     snapshot = {t: _table(settings, t) for t in before}
     con = duckdb.connect(str(settings.warehouse_path))

@@ -35,6 +35,7 @@ from brightcart_pipeline.simulator.world import WorldConfig
 from brightcart_pipeline.sources import meta_ads as meta_source
 from brightcart_pipeline.sources.base import ExtractWindow
 from brightcart_pipeline.sources.meta_ads import meta_throttle, usage_pressure
+from tests.support.warehouse import business_rows, query
 
 START = dt.date(2026, 10, 1)
 DAYS = 3
@@ -73,11 +74,6 @@ def requests_response(response: Response) -> requests.Response:
 
 def vendor(server: SimulatorServer) -> Any:
     return next(v for v, _ in server.httpd.vendor_routes if v.NAME == "meta_ads")
-
-
-def table(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        return con.sql(sql).fetchall()
 
 
 # -- wire protocol --------------------------------------------------------------------------------
@@ -172,16 +168,8 @@ def test_same_seed_and_clock_give_identical_bytes(sim: SimulatorServer) -> None:
 
 # -- extraction -----------------------------------------------------------------------------------
 def ad_spend(settings: Settings) -> dict[tuple[str, str], int]:
-    rows = table(settings, "SELECT ad_id, date_start, spend FROM raw_meta_ads.ad_insights_daily")
+    rows = query(settings, "SELECT ad_id, date_start, spend FROM raw_meta_ads.ad_insights_daily")
     return {(ad, day): int(Decimal(spend) * 1_000_000) for ad, day, spend in rows}
-
-
-def business_rows(settings: Settings, name: str) -> list[tuple[Any, ...]]:
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        columns = [c for (c,) in con.sql(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw_meta_ads' "
-            f"AND table_name = '{name}' AND column_name NOT LIKE '_dlt%' ORDER BY column_name").fetchall()]
-        return sorted(con.sql(f"SELECT {', '.join(columns)} FROM raw_meta_ads.{name}").fetchall(), key=repr)
 
 
 def test_ingest_matches_ground_truth_restates_and_replays(sim: SimulatorServer, tmp_path: Path) -> None:
@@ -192,11 +180,11 @@ def test_ingest_matches_ground_truth_restates_and_replays(sim: SimulatorServer, 
     first = run_ingest(settings, "meta_ads", WINDOW)
     assert first.rejected == dict.fromkeys(first.landed, 0)
     for name, count in (("campaigns", 4), ("adsets", 8), ("ads", 16), ("adcreatives", 16)):
-        assert table(settings, f"SELECT count(*) FROM raw_meta_ads.{name}") == [(count,)]
+        assert query(settings, f"SELECT count(*) FROM raw_meta_ads.{name}") == [(count,)]
     # Every campaign's budget changed during the simulated days: the latest version is loaded.
     # (dlt types updated_time as a timestamp; the changes happen at 09:00 Dublin, the same UTC day.)
     assert {u.astimezone(dt.UTC).date().isoformat()
-            for (u,) in table(settings, "SELECT updated_time FROM raw_meta_ads.campaigns")} == \
+            for (u,) in query(settings, "SELECT updated_time FROM raw_meta_ads.campaigns")} == \
         {(START + dt.timedelta(days=i)).isoformat() for i in range(DAYS)}
 
     preliminary = ad_spend(settings)
@@ -209,7 +197,7 @@ def test_ingest_matches_ground_truth_restates_and_replays(sim: SimulatorServer, 
         sim.context.set_clock(dt.datetime.combine(END + dt.timedelta(days=4), dt.time(6), tzinfo=dt.UTC))
         run_ingest(settings, "meta_ads", WINDOW)
         assert ad_spend(settings) == truth
-        clicks = table(settings, "SELECT ad_id, date_start, inline_link_clicks FROM raw_meta_ads.ad_insights_daily")
+        clicks = query(settings, "SELECT ad_id, date_start, inline_link_clicks FROM raw_meta_ads.ad_insights_daily")
         assert {(a, d): int(c) for a, d, c in clicks} == {
             (r.ad_id, r.date.isoformat()): r.clicks for r in true_ad_rows(world, "meta_ads")}
 
@@ -222,7 +210,7 @@ def test_ingest_matches_ground_truth_restates_and_replays(sim: SimulatorServer, 
                 if again.landing_id in key}
         assert days == {(END - dt.timedelta(days=n)).isoformat() for n in (1, 2)}
         assert ad_spend(settings) == truth
-        assert len(table(settings, "SELECT 1 FROM raw_meta_ads.ad_insights_daily")) == len(truth)
+        assert len(query(settings, "SELECT 1 FROM raw_meta_ads.ad_insights_daily")) == len(truth)
     finally:
         sim.context.set_clock(dt.datetime.combine(END, dt.time(6), tzinfo=dt.UTC))
 
@@ -230,11 +218,11 @@ def test_ingest_matches_ground_truth_restates_and_replays(sim: SimulatorServer, 
     assert sum(map(len, true_click_ids(world, "meta_ads").values())) > 0
 
     names = ("campaigns", "adsets", "ads", "adcreatives", "ad_insights_daily")
-    before = {name: business_rows(settings, name) for name in names}
+    before = {name: business_rows(settings, "raw_meta_ads", name) for name in names}
     with duckdb.connect(str(settings.warehouse_path)) as con:
         con.execute("DROP SCHEMA raw_meta_ads CASCADE")
     run_replay(settings, "meta_ads", START, END)
-    assert {name: business_rows(settings, name) for name in names} == before
+    assert {name: business_rows(settings, "raw_meta_ads", name) for name in names} == before
 
 
 def test_faults_throttle_drift_malformed_and_duplicates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -257,7 +245,7 @@ def test_faults_throttle_drift_malformed_and_duplicates(tmp_path: Path, monkeypa
 
     assert result.throttled == 2
     assert fired == {"throttle", "schema_drift", "malformed_records", "duplicate_records"}
-    drift = table(settings, "SELECT date_start, drift_note FROM raw_meta_ads.ad_insights_daily")
+    drift = query(settings, "SELECT date_start, drift_note FROM raw_meta_ads.ad_insights_daily")
     assert {d for d, note in drift if note == "drift"} == {START.isoformat()}
 
     lake = open_lake(settings)
@@ -266,5 +254,5 @@ def test_faults_throttle_drift_malformed_and_duplicates(tmp_path: Path, monkeypa
     assert len(dead) == 2
     assert all(r["reason"] == "field 'spend' should be a decimal amount, got 'N/A'" for r in dead)
 
-    keys = table(settings, "SELECT ad_id, date_start FROM raw_meta_ads.ad_insights_daily")
+    keys = query(settings, "SELECT ad_id, date_start FROM raw_meta_ads.ad_insights_daily")
     assert len(keys) == len(set(keys)) == truth_rows - 2

@@ -21,24 +21,17 @@ from click.testing import CliRunner
 
 from brightcart_pipeline import metrics
 from brightcart_pipeline.settings import PROJECT_ROOT
-from brightcart_pipeline.simulator.catalog import ACCOUNT_BY_PLATFORM, CAMPAIGN_BY_ID, rate_to_usd
+from brightcart_pipeline.simulator.catalog import ACCOUNT_BY_PLATFORM, rate_to_usd
 from brightcart_pipeline.simulator.truth_ads import true_ad_rows
 from brightcart_pipeline.simulator.truth_commerce import TrueOrder, true_orders
 from tests.conftest import BuiltWorld
+from tests.support.channels import channel_of
 
 pytestmark = pytest.mark.integration
 
 SOURCES = ("shopify", "google_ads", "meta_ads", "ga4", "hubspot")
 PLATFORMS = ("google_ads", "meta_ads")
 
-
-def channel_of(campaign_id: str) -> str:
-    """BrightCart's channel grouping of a campaign (seed channel_rules), from the simulator's catalog."""
-    campaign = CAMPAIGN_BY_ID[campaign_id]
-    if campaign.platform == "meta_ads":
-        return "Paid Social"
-    return {"SHOPPING": "Paid Shopping", "PERFORMANCE_MAX": "Paid Shopping", "VIDEO": "Paid Video"}.get(
-        campaign.channel_type, "Paid Search")
 DASHBOARDS = PROJECT_ROOT / "brightcart_pipeline" / "dashboards"
 
 
@@ -238,9 +231,136 @@ def test_leads_by_day_and_channel_equal_the_leads_mart(built):
     assert {r["channel"]: r["leads"] for r in query(built, ["leads"], ["channel"])} == by_channel
 
 
+# -- customers, CAC, attribution, cohorts ---------------------------------------------------------
+ATTRIBUTION_MODELS = {"first_touch", "last_touch", "last_non_direct", "linear", "position_based", "time_decay",
+                      "markov"}
+
+
+def truth_first_order_dates(built: BuiltWorld) -> dict[int, str]:
+    """True person → shop day of their first non-test order (guest checkouts included)."""
+    first: dict[int, str] = {}
+    for order in truth_orders(built):
+        first[order.person_id] = min(first.get(order.person_id, order.order_date), order.order_date)
+    return first
+
+
+def truth_spend_usd(built: BuiltWorld, period: str = "") -> float:
+    """Ad spend of record in USD, of the days starting with `period` (a year-month, or all)."""
+    return sum(usd(p, r.cost_micros, r.date) for p, rows in truth_ads(built).items() for r in rows
+               if r.date.isoformat().startswith(period))
+
+
+def test_new_and_returning_customers_by_day_are_first_and_later_orders_of_true_persons(built):
+    first = truth_first_order_dates(built)
+    new_by_day: dict[str, int] = defaultdict(int)
+    for day in first.values():
+        new_by_day[day] += 1
+    returning_by_day: dict[str, set[int]] = defaultdict(set)
+    orders_of: dict[int, list[str]] = defaultdict(list)
+    for order in truth_orders(built):
+        orders_of[order.person_id].append(order.order_date)
+    for pid, days in orders_of.items():
+        for position, day in enumerate(sorted(days)):
+            if position > 0:
+                returning_by_day[day].add(pid)
+    rows = query(built, ["new_customers", "returning_customers"], ["metric_time__day"])
+    assert {day_key(r["metric_time__day"]): r["new_customers"] for r in rows if r["new_customers"]} == new_by_day
+    assert {day_key(r["metric_time__day"]): r["returning_customers"] for r in rows if r["returning_customers"]} \
+        == {day: len(pids) for day, pids in returning_by_day.items()}
+    (total,) = query(built, ["new_customers", "returning_customers"])
+    assert total["new_customers"] == len(first)  # one per true person over the whole world
+    assert total["returning_customers"] == sum(1 for days in orders_of.values() if len(days) > 1) > 0
+
+
+def test_cac_is_spend_over_new_customers_summed_first(built):
+    first = truth_first_order_dates(built)
+    (total,) = query(built, ["cac", "spend", "new_customers"])
+    assert total["cac"] == pytest.approx(truth_spend_usd(built) / len(first), rel=1e-6)
+    daily = [r for r in query(built, ["cac", "spend", "new_customers"], ["metric_time__day"]) if r["new_customers"]]
+    for row in daily:
+        assert row["cac"] == pytest.approx(row["spend"] / row["new_customers"])
+    assert abs(total["cac"] - sum(r["cac"] for r in daily) / len(daily)) > 1e-6  # not a mean of daily CACs
+
+
+def test_attributed_orders_and_revenue_per_model_sum_to_the_attributed_orders_net_sales(built):
+    truth = truth_orders(built)
+    rows = query(built, ["attributed_orders", "attributed_revenue", "attributed_new_customers"],
+                 ["attribution_model"])
+    assert {r["attribution_model"] for r in rows} == ATTRIBUTION_MODELS
+    for row in rows:
+        assert row["attributed_orders"] == pytest.approx(len(truth), abs=1e-6)
+        assert row["attributed_revenue"] == pytest.approx(sum(o.net_sales_cents for o in truth) / 100, abs=0.005)
+        assert row["attributed_new_customers"] == pytest.approx(len(truth_first_order_dates(built)), abs=1e-6)
+    by_channel = query(built, ["attributed_revenue"], ["attribution_model", "channel"])
+    for model in ATTRIBUTION_MODELS:
+        channels = [r for r in by_channel if r["attribution_model"] == model]
+        assert sum(r["attributed_revenue"] for r in channels) == pytest.approx(
+            sum(o.net_sales_cents for o in truth) / 100, abs=0.01)
+
+
+def test_attributed_roas_by_channel_and_model_is_revenue_over_spend_summed_first(built):
+    names = ["attributed_revenue", "attribution_spend", "attributed_roas"]
+    period = query(built, names, ["attribution_model", "channel"])
+    daily = query(built, names, ["attribution_model", "channel", "metric_time__day"])
+    truth = truth_by_channel(built)
+    differs_from_daily_mean = False
+    for row in period:
+        if row["channel"] not in truth:
+            roas = row["attributed_roas"]
+            assert not row["attribution_spend"] and (roas is None or roas != roas)  # no spend: NULL (NaN) ROAS
+            continue
+        spend = sum(usd(platform, r.cost_micros, r.date) for platform, r in truth[row["channel"]])
+        assert row["attribution_spend"] == pytest.approx(spend, abs=0.01)
+        assert row["attributed_roas"] == pytest.approx(row["attributed_revenue"] / spend, rel=1e-6)
+        key = (row["attribution_model"], row["channel"])
+        days = [r for r in daily if (r["attribution_model"], r["channel"]) == key and r["attribution_spend"]]
+        mean_of_days = sum(r["attributed_roas"] for r in days) / len(days)
+        differs_from_daily_mean |= abs(row["attributed_roas"] - mean_of_days) > 1e-6
+    assert {r["channel"] for r in period} >= set(truth)
+    assert differs_from_daily_mean
+
+
+def test_cohort_customers_and_ltv_by_cohort_month_equal_ground_truth(built):
+    first = truth_first_order_dates(built)
+    customers: dict[str, int] = defaultdict(int)
+    for day in first.values():
+        customers[day[:7]] += 1
+    sales: dict[tuple[str, int], int] = defaultdict(int)
+    for order in truth_orders(built):
+        cohort = first[order.person_id]
+        offset = (int(order.order_date[:4]) - int(cohort[:4])) * 12 + int(order.order_date[5:7]) - int(cohort[5:7])
+        sales[(cohort[:7], offset)] += order.net_sales_cents
+    sizes = {day_key(r["cohort_month"])[:7]: r["cohort_customers"]
+             for r in query(built, ["cohort_customers"], ["cohort_month"])}
+    assert sizes == customers
+    ltv_rows = query(built, ["cohort_ltv", "cohort_retention"], ["cohort_month", "months_since_first_order"])
+    assert {day_key(r["cohort_month"])[:7] for r in ltv_rows} == set(customers)
+    for row in ltv_rows:
+        cohort, offset = day_key(row["cohort_month"])[:7], int(row["months_since_first_order"])
+        cumulative = sum(cents for (c, o), cents in sales.items() if c == cohort and o <= offset)
+        assert row["cohort_ltv"] == pytest.approx(cumulative / 100 / customers[cohort], rel=1e-9), (cohort, offset)
+        if offset == 0:
+            assert row["cohort_retention"] == pytest.approx(1.0)
+
+
+def test_cac_payback_months_is_the_first_month_ltv_reaches_the_cohorts_cac(built):
+    first = truth_first_order_dates(built)
+    rows = query(built, ["cac_payback_months", "cohort_customers"], ["cohort_month"])
+    ltv = query(built, ["cohort_ltv"], ["cohort_month", "months_since_first_order"])
+    for row in rows:
+        cohort = day_key(row["cohort_month"])[:7]
+        cac = truth_spend_usd(built, cohort) / sum(1 for day in first.values() if day.startswith(cohort))
+        reached = sorted(int(r["months_since_first_order"]) for r in ltv
+                         if day_key(r["cohort_month"])[:7] == cohort and r["cohort_ltv"] >= cac)
+        expected = reached[0] if reached else None
+        got = row["cac_payback_months"]
+        assert (got is None or got != got) if expected is None else got == expected, (cohort, cac)
+
+
 # -- saved queries, definitions, CLI, glossary ----------------------------------------------------
 def test_saved_queries_return_their_metrics_and_groupings(built):
-    for name in ("finance_daily_report", "marketing_channel_report"):
+    for name in ("finance_daily_report", "marketing_channel_report", "marketing_attribution_report",
+                 "customer_cohort_report"):
         names, group_by = metrics.saved_query_items(name, built.settings)
         frame = metrics.saved_query(name, settings=built.settings)
         assert list(frame.columns) == [*group_by, *names] or set(frame.columns) == {*group_by, *names}
@@ -250,12 +370,29 @@ def test_saved_queries_return_their_metrics_and_groupings(built):
                                                        abs=0.01)
 
 
+def test_channel_report_shows_last_non_direct_attributed_roas_beside_platform_roas(built):
+    report = metrics.saved_query("marketing_channel_report", settings=built.settings)
+    assert {"platform_roas", "attributed_roas_last_non_direct"} <= set(report.columns)
+    by_model = {r["channel"]: r for r in query(built, ["attributed_revenue", "attributed_roas"], ["channel"],
+                                               where=["{{ Entity('attribution_model') }} = 'last_non_direct'"])}
+    paid = 0
+    for channel, rows in report.groupby("channel"):
+        assert rows["attributed_revenue_last_non_direct"].sum() == pytest.approx(
+            by_model[channel]["attributed_revenue"], abs=0.01)
+        if rows["spend"].sum() > 0:
+            paid += 1
+            assert rows["attributed_revenue_last_non_direct"].sum() / rows["spend"].sum() == pytest.approx(
+                by_model[channel]["attributed_roas"], rel=1e-6)
+    assert paid == 4
+
+
 def test_every_metric_has_a_label_and_a_business_definition(built):
     found = metrics.list_metrics(built.settings)
     names = {m.name for m in found}
     assert names >= {"spend", "spend_account_currency", "impressions", "clicks", "ctr", "cpc", "orders",
                      "gross_sales", "net_sales", "refunds", "aov", "platform_roas", "mer", "contribution_margin",
-                     "sessions", "leads"}
+                     "sessions", "leads", "new_customers", "returning_customers", "cac", "attributed_orders",
+                     "attributed_revenue", "attributed_roas", "cohort_customers", "cohort_ltv", "cac_payback_months"}
     for metric in found:
         assert metric.label and len(metric.description) > 30, metric.name
 
@@ -271,6 +408,9 @@ def test_cli_lists_and_queries_metrics(built, monkeypatch):
         listed = CliRunner().invoke(main, ["metrics", "list"])
         assert listed.exit_code == 0, listed.output
         assert "net_sales" in listed.output and "Meta" in listed.output
+        with_dimensions = CliRunner().invoke(main, ["metrics", "list", "--dimensions"])
+        assert with_dimensions.exit_code == 0, with_dimensions.output
+        assert "metric_time" in with_dimensions.output
         result = CliRunner().invoke(main, ["metrics", "query", "--metrics", "net_sales,spend", "--group-by",
                                            "metric_time__day", "--start", "2026-10-01", "--end", "2026-10-04", "--csv"])
         assert result.exit_code == 0, result.output

@@ -14,7 +14,6 @@ import hashlib
 from collections import defaultdict
 from decimal import Decimal
 
-import duckdb
 import pytest
 
 from brightcart_pipeline.ingest import run_ingest
@@ -24,6 +23,7 @@ from brightcart_pipeline.simulator.truth_commerce import true_orders
 from brightcart_pipeline.simulator.world import US_PER_SECOND, WorldConfig
 from brightcart_pipeline.sources.base import ExtractWindow
 from tests.conftest import dbt_build, settings_for
+from tests.support.warehouse import query
 
 pytestmark = pytest.mark.integration
 
@@ -43,11 +43,6 @@ def built(tmp_path_factory):
             run_ingest(settings, source, window)
         dbt_build(settings, "--select", "+fct_attribution")
         yield settings, world, server.context.as_of_us
-
-
-def query(settings, sql: str) -> list[tuple]:
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        return con.sql(sql).fetchall()
 
 
 def test_credits_sum_to_exactly_one_per_order_and_model_and_revenue_to_net_sales(built):

@@ -16,7 +16,6 @@ import datetime as dt
 from collections import Counter, defaultdict
 from zoneinfo import ZoneInfo
 
-import duckdb
 import pytest
 
 from brightcart_pipeline.ingest import run_ingest
@@ -39,6 +38,7 @@ from brightcart_pipeline.simulator.truth_web import (
 from brightcart_pipeline.simulator.world import CHANNELS, US_PER_SECOND, World
 from brightcart_pipeline.sources.base import ExtractWindow
 from tests.conftest import TEST_WORLD, dbt_build, settings_for
+from tests.support.warehouse import query
 
 pytestmark = pytest.mark.integration
 
@@ -63,11 +63,6 @@ def built(tmp_path_factory):
             run_ingest(settings, source, window)
         dbt_build(settings, "--select", *MARTS)
         yield settings, world, server.context.as_of_us
-
-
-def query(settings, sql: str) -> list[tuple]:
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        return con.sql(sql).fetchall()
 
 
 def local_date(ts_us: int, tz: ZoneInfo) -> dt.date:

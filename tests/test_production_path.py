@@ -395,7 +395,7 @@ def test_snowflake_sql_parses_statement_by_statement(path: Path) -> None:
 
 def test_snowflake_grants_follow_the_layers() -> None:
     assert [path.name for path in SNOWFLAKE_SQL] == [
-        "01_roles_warehouses_databases.sql", "02_grants.sql", "03_storage_integration.sql"]
+        "01_roles_warehouses_databases.sql", "02_grants.sql", "03_storage_integration.sql", "04_pii_governance.sql"]
     created = {match.upper() for text in snowflake_statements(SNOWFLAKE_SQL[0])
                for match in re.findall(r"CREATE SCHEMA IF NOT EXISTS BRIGHTCART\.(\w+)", text, re.IGNORECASE)}
     assert {f"RAW_{source.upper()}" for source in SOURCES} | {"STAGING", "MARTS", "ANALYST"} <= created

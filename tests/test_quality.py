@@ -19,6 +19,7 @@ import duckdb
 import pytest
 
 from brightcart_pipeline.assets import quality as quality_assets
+from brightcart_pipeline.assets.transform import dbt_env
 from brightcart_pipeline.ingest import run_ingest
 from brightcart_pipeline.lake.landing import RecordContract
 from brightcart_pipeline.quality import expectations, reconciliation
@@ -31,6 +32,7 @@ from brightcart_pipeline.quality.tables import RawTable, raw_table, raw_tables
 from brightcart_pipeline.settings import SOURCES, Settings
 from brightcart_pipeline.simulator.faults import Fault, FaultPlan, SchemaDrift
 from brightcart_pipeline.simulator.server import SimulatorServer
+from brightcart_pipeline.simulator.truth_commerce import true_orders
 from brightcart_pipeline.simulator.world import WorldConfig
 from brightcart_pipeline.sources import google_ads, hubspot, meta_ads
 from brightcart_pipeline.sources.base import ExtractWindow, ResourceSpec
@@ -295,3 +297,59 @@ def test_expectation_suites_fail_on_negative_cost_clicks_over_impressions_and_ba
     assert not shopify.passed and shopify.metadata["failed_expectations"] == 2
     assert "XXX" in shopify.description and "twelve" in shopify.description
     assert expectations.validate(edited, suites["google_ads.campaign_metrics_daily"]).passed
+
+
+# -- a failing blocking check stops the marts in the run ----------------------------------------------------
+SHOPIFY_ORDERS = dg.AssetKey(["raw_shopify", "orders"])
+# The Shopify-only models below the raw orders (fct_orders also reads the identity graph, i.e. every source).
+MODELS_BELOW_ORDERS = {dg.AssetKey(["staging", "stg_shopify__orders"]),
+                       dg.AssetKey(["staging", "stg_shopify__refund_lines"])}
+
+
+def build_below_orders(settings: Settings, monkeypatch: pytest.MonkeyPatch,
+                       instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
+    """The run the automation sensor launches after an ingest of Shopify orders: the raw table's checks and the
+    models below it, here through the build_marts job of the real code location, against `settings`."""
+    from brightcart_pipeline.definitions import defs
+
+    use_settings(monkeypatch, settings)
+    for name, value in dbt_env(settings).items():
+        monkeypatch.setenv(name, value)
+    checks = {key for key in defs.resolve_asset_graph().asset_check_keys if key.asset_key == SHOPIFY_ORDERS}
+    job = defs.resolve_job_def("build_marts").get_subset(asset_selection=MODELS_BELOW_ORDERS,
+                                                         asset_check_selection=checks)
+    return job.execute_in_process(instance=instance, raise_on_error=False)
+
+
+def materialised(result: dg.ExecuteInProcessResult) -> set[dg.AssetKey]:
+    return {event.asset_key for event in result.get_asset_materialization_events()}
+
+
+def test_failing_orders_reconciliation_stops_the_marts_until_the_orders_are_reloaded(clean_faults, tmp_path,
+                                                                                     monkeypatch):
+    server = clean_faults
+    day = WORLD.start + dt.timedelta(days=3)
+    plan = FaultPlan(faults=[Fault(vendor="shopify", kind="malformed_records", resource="orders", on=day, count=2)])
+    settings = ingest(server, tmp_path, "shopify", WORLD.days, plan)
+    assert sum(server.context.faults.fired.values()) == 2
+    server.context.faults.replace(FaultPlan())
+    shop_orders = len(true_orders(server.world, server.context.as_of_us))
+
+    with dg.instance_for_test() as instance:
+        broken = build_below_orders(settings, monkeypatch, instance)
+        (reconcile,) = [e.event_specific_data for e in broken.all_events if e.event_type_value ==
+                        "ASSET_CHECK_EVALUATION" and e.event_specific_data.check_name == "shopify_orders_reconcile"]
+        assert not broken.success
+        assert not reconcile.passed
+        assert reconcile.description == f"warehouse has {shop_orders - 2} orders, Shopify reports {shop_orders}"
+        assert materialised(broken) == set()
+        assert {e.step_key for e in broken.all_events if e.event_type_value == "STEP_FAILURE"} == {
+            "raw_shopify__orders_shopify_orders_reconcile"}
+
+        # The fix: the affected days pulled again from the API, which now answers well.
+        run_ingest(settings, "shopify", ExtractWindow(FIRST, WORLD.end, partitioned=True))
+        fixed = build_below_orders(settings, monkeypatch, instance)
+        assert fixed.success
+        assert materialised(fixed) == MODELS_BELOW_ORDERS
+    with warehouse(settings) as con:
+        assert con.sql("select count(*) from staging.stg_shopify__orders").fetchone()[0] == shop_orders

@@ -3,6 +3,9 @@
 Blocking (a failure stops downstream marts in the run): schema drift, duplicate keys, null spikes,
 reconciliation with each source and the expectation suites. Spend anomalies warn and never block:
 a doubled budget is usually a marketer's decision, to be looked at, not a broken load.
+
+Every check runs on the automation tick after an ingest changed its table, in the run that builds the
+models below it (`automation/conditions.py`).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from contextlib import contextmanager
 import dagster as dg
 import duckdb
 
+from brightcart_pipeline.automation.conditions import after_ingest
 from brightcart_pipeline.quality import CheckOutcome, expectations, reconciliation
 from brightcart_pipeline.quality.duplicates import duplicate_keys
 from brightcart_pipeline.quality.null_spikes import NULL_WATCHES, NullWatch, null_spikes
@@ -43,7 +47,8 @@ def raw_key(source: str, table: str) -> dg.AssetKey:
 def warehouse_check(key: dg.AssetKey, name: str, description: str, run: Callable[[duckdb.DuckDBPyConnection],
                     CheckOutcome], blocking: bool = True) -> dg.AssetChecksDefinition:
     """One asset check running a pure check over the warehouse (read-only)."""
-    @dg.asset_check(asset=key, name=name, description=description, blocking=blocking)
+    @dg.asset_check(asset=key, name=name, description=description, blocking=blocking,
+                    automation_condition=after_ingest())
     def _check() -> dg.AssetCheckResult:
         with warehouse() as con:
             return to_result(run(con))
@@ -103,7 +108,7 @@ def _reconcile_checks() -> list[dg.AssetChecksDefinition]:
     ]
 
 
-@dg.asset_check(asset=dg.AssetKey(["raw_shopify", "orders"]), blocking=True,
+@dg.asset_check(asset=dg.AssetKey(["raw_shopify", "orders"]), blocking=True, automation_condition=after_ingest(),
                 description="Raw orders equal Shopify's own orders/count.json (status=any); tolerance zero.")
 def shopify_orders_reconcile() -> dg.AssetCheckResult:
     settings = get_settings()

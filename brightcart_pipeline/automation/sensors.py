@@ -1,4 +1,5 @@
-"""Sensors that speak up before anyone asks: failed runs, a late finance build, slow extracts."""
+"""Sensors: the one that builds the warehouse (declarative automation), and those that speak up before anyone
+asks: failed runs, a late finance build, overdue deletion requests."""
 
 import datetime as dt
 from collections.abc import Sequence
@@ -7,7 +8,7 @@ import dagster as dg
 import duckdb
 
 from brightcart_pipeline.automation.alerts import Alert, send_alert
-from brightcart_pipeline.automation.jobs import transform_job
+from brightcart_pipeline.automation.jobs import BUILD_RUN_TAGS
 from brightcart_pipeline.automation.sla import finance_build_late
 from brightcart_pipeline.privacy.deletion import overdue_requests
 from brightcart_pipeline.settings import get_settings
@@ -30,19 +31,27 @@ def run_failure_alert(context: dg.RunFailureSensorContext) -> None:
     ))
 
 
-def latest_successful_build(instance: dg.DagsterInstance) -> dt.datetime | None:
-    records = instance.get_run_records(
-        filters=dg.RunsFilter(job_name=transform_job.name, statuses=[dg.DagsterRunStatus.SUCCESS]), limit=1)
-    if not records or records[0].end_time is None:
+automation = dg.AutomationConditionSensorDefinition(
+    "automation", target=dg.AssetSelection.all(), default_status=dg.DefaultSensorStatus.RUNNING,
+    run_tags=BUILD_RUN_TAGS, minimum_interval_seconds=60,
+    description="Builds checks and marts when their automation conditions say so (automation/conditions.py).",
+)
+
+
+def finance_marts_built_at(instance: dg.DagsterInstance, finance_keys: Sequence[dg.AssetKey]) -> dt.datetime | None:
+    """When the finance marts were last all rebuilt: the oldest of their latest materialisations."""
+    events = [instance.get_latest_materialization_event(key) for key in finance_keys]
+    if not events or any(event is None for event in events):
         return None
-    return dt.datetime.fromtimestamp(records[0].end_time, dt.UTC)
+    return dt.datetime.fromtimestamp(min(event.timestamp for event in events), dt.UTC)  # type: ignore[union-attr]
 
 
 def day_ingested(instance: dg.DagsterInstance, keys: Sequence[dg.AssetKey], day: dt.date) -> bool:
     return all(day.isoformat() in instance.get_materialized_partitions(key) for key in keys)
 
 
-def build_finance_sla_sensor(ingest_keys: Sequence[dg.AssetKey]) -> dg.SensorDefinition:
+def build_finance_sla_sensor(ingest_keys: Sequence[dg.AssetKey],
+                             finance_keys: Sequence[dg.AssetKey]) -> dg.SensorDefinition:
     @dg.sensor(name="finance_sla", minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.RUNNING,
                description="Alerts once a day when yesterday's finance marts are not complete and checked by "
                            "the deadline (07:00 UTC by default).")
@@ -50,7 +59,8 @@ def build_finance_sla_sensor(ingest_keys: Sequence[dg.AssetKey]) -> dg.SensorDef
         settings = get_settings()
         now = utcnow()
         day = (now - dt.timedelta(days=1)).date()
-        late = finance_build_late(now, day, settings.finance_deadline_utc, latest_successful_build(context.instance),
+        late = finance_build_late(now, day, settings.finance_deadline_utc,
+                                  finance_marts_built_at(context.instance, finance_keys),
                                   day_ingested(context.instance, ingest_keys, day))
         if late is None:
             return dg.SkipReason(f"finance marts for {day} on time (or not yet due)")

@@ -18,6 +18,8 @@ from brightcart_pipeline import metrics
 CACHE_SECONDS = 300
 CHANNEL = "channel"  # the channel entity: BrightCart's channel grouping
 CAMPAIGN = "campaign__campaign_name"
+ATTRIBUTION_MODEL = "attribution_model"  # an entity: each attribution model's credit, side by side
+GROUP_LABELS = {CHANNEL: "channel", CAMPAIGN: "campaign", ATTRIBUTION_MODEL: "attribution model"}
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
@@ -38,8 +40,8 @@ def saved(name: str, start: dt.date | None, end: dt.date | None, where: tuple[st
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def values(metric: str, dimension: str) -> list[str]:
-    return metrics.dimension_values(metric, dimension)
+def values(metric: str, item: str) -> list[str]:
+    return metrics.dimension_values(metric, item)
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
@@ -83,19 +85,26 @@ class Filters:
     end: dt.date
     channels: list[str] = field(default_factory=list)
     campaigns: list[str] = field(default_factory=list)
+    attribution_model: str | None = None  # the model attributed figures are read under, when they have one
 
-    def where(self, metric_names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
-        """MetricFlow filters for the chosen channels and campaigns, where every metric has that dimension."""
+    def where(self, metric_names: tuple[str, ...] | list[str], one_model: bool = True) -> tuple[str, ...]:
+        """MetricFlow filters for the chosen channels, campaigns and attribution model, where every metric
+        has that dimension (`one_model=False` keeps every model, for side-by-side comparisons)."""
+        names = tuple(metric_names)
+        chosen_items = [(CHANNEL, self.channels), (CAMPAIGN, self.campaigns)]
+        if one_model and self.attribution_model:
+            chosen_items.append((ATTRIBUTION_MODEL, [self.attribution_model]))
         clauses = []
-        for item, chosen in ((CHANNEL, self.channels), (CAMPAIGN, self.campaigns)):
-            if chosen and reaches(tuple(metric_names), item):
+        for item, chosen in chosen_items:
+            if chosen and reaches(names, item):
                 quoted = ", ".join("'" + value.replace("'", "''") + "'" for value in chosen)
                 kind = "Entity" if "__" not in item else "Dimension"
                 clauses.append(f"{{{{ {kind}('{item}') }}}} in ({quoted})")
         return tuple(clauses)
 
     def applies_to(self, metric_names: tuple[str, ...] | list[str]) -> bool:
-        return len(self.where(metric_names)) == bool(self.channels) + bool(self.campaigns)
+        wanted = [chosen for chosen in (self.channels, self.campaigns) if chosen]
+        return len(self.where(metric_names, one_model=False)) == len(wanted)
 
 
 def sidebar_filters() -> Filters:
@@ -111,17 +120,51 @@ def sidebar_filters() -> Filters:
     return Filters(start, end, channels, campaigns)
 
 
+def attribution_models() -> list[str]:
+    """The attribution models the semantic layer reports under (empty until attributed metrics exist)."""
+    if not have("attributed_revenue"):
+        return []
+    return values("attributed_revenue", ATTRIBUTION_MODEL)
+
+
+COUNTS = {"orders", "sessions", "leads", "clicks", "impressions", "new_customers", "returning_customers",
+          "cohort_customers", "reconciliation_checks", "reconciliation_mismatches", "reconciliation_unreported"}
+RATIOS = {"roas", "mer", "platform_roas", "attributed_roas"}
+
+
 def fmt(name: str, value: object) -> str:
+    """A metric's value as people read it: counts, percentages, multiples, months or USD."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return "–"
     number = float(value)  # type: ignore[arg-type]
-    if name in {"ctr", "cac_payback"} or name.startswith("share"):
+    if name == "ctr" or name.startswith("share"):
         return f"{number:.2%}"
-    if name in {"roas", "mer", "platform_roas"} or name.startswith("roas"):
+    if name in RATIOS:
         return f"{number:.2f}×"
-    if name in {"orders", "sessions", "leads", "clicks", "impressions", "new_customers", "returning_customers"}:
+    if name.endswith("_months"):
+        return f"{number:.1f} months"
+    if name in COUNTS:
         return f"{number:,.0f}"
+    if name == "attributed_orders":  # fractional credit under position-based and linear models
+        return f"{number:,.2f}"
     return f"${number:,.2f}"
+
+
+def run_filtered(names: list[str], group_by: tuple[str, ...], filters: Filters) -> pd.DataFrame:
+    """Metrics side by side, each under the filters it can take: metrics sharing the same filters are
+    queried together, and the results joined on the group-by columns (attributed figures are read under
+    one model while spend, which has no model, is not)."""
+    batches: dict[tuple[str, ...], list[str]] = {}
+    for name in names:
+        batches.setdefault(filters.where([name]), []).append(name)
+    frames = [run(tuple(batch), group_by, filters.start, filters.end, where) for where, batch in batches.items()]
+    if not frames:
+        return pd.DataFrame(columns=list(group_by))
+    joined = frames[0]
+    for frame in frames[1:]:
+        joined = joined.merge(frame, on=list(group_by), how="outer") if group_by else pd.concat([joined, frame],
+                                                                                                axis=1)
+    return joined[[*group_by, *names]]
 
 
 def headline(names: list[str], filters: Filters) -> dict[str, object]:
@@ -162,10 +205,40 @@ def line_chart(frame: pd.DataFrame, x: str, y: str, color: str | None, title: st
     encoding = {"x": alt.X(f"{x}:T", title="day"), "y": alt.Y(f"{y}:Q", title=label(y)),
                 "tooltip": [x, y] + ([color] if color else [])}
     if color:
-        encoding["color"] = alt.Color(f"{color}:N")
+        encoding["color"] = alt.Color(f"{color}:N", title=GROUP_LABELS.get(color, color))
     st.altair_chart(alt.Chart(frame, title=title).mark_line(point=True).encode(**encoding), use_container_width=True)
 
 
 def as_table(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
-    """Column headings as metric labels for display."""
-    return frame.rename(columns={n: label(n) for n in names if have(n) and n in frame.columns})
+    """Column headings as metric labels (and group-by items in words) for display."""
+    return frame.rename(columns={**GROUP_LABELS, **{n: label(n) for n in names if have(n) and n in frame.columns}})
+
+
+def formatted(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """Metric columns as display text (fmt), headed by their labels: for static tables people read."""
+    shown = frame.copy()
+    for name in names:
+        if name in shown.columns:
+            shown[name] = shown[name].map(lambda value, metric=name: fmt(metric, value))
+    return as_table(shown, names)
+
+
+HEAT_LOW, HEAT_HIGH = (239, 246, 255), (29, 78, 216)  # light to deep blue
+
+
+def heat_colour(value: float, low: float, high: float) -> str:
+    """A cell's background on a linear scale from `low` to `high`, with text that stays readable."""
+    if pd.isna(value):
+        return ""
+    share = 0.0 if high <= low else (value - low) / (high - low)
+    red, green, blue = (round(a + (b - a) * share) for a, b in zip(HEAT_LOW, HEAT_HIGH, strict=True))
+    text = "white" if share > 0.55 else "black"
+    return f"background-color: rgb({red}, {green}, {blue}); color: {text}"
+
+
+def heat_map(grid: pd.DataFrame, metric: str) -> object:
+    """A pivoted metric as a table whose cells are coloured by value: a heat map whose numbers stay legible."""
+    numbers = grid.select_dtypes("number")
+    low, high = float(numbers.min().min()), float(numbers.max().max())
+    return (grid.style.map(lambda value: heat_colour(value, low, high), subset=list(numbers.columns))
+            .format(lambda value: fmt(metric, value), subset=list(numbers.columns)))

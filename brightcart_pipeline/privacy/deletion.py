@@ -1,5 +1,12 @@
 """Deletion requests ("forget me"): resolve the person, then remove every record carrying any of their
-identifiers from the lake (files rewritten), the raw tables and, by a rebuild, everything downstream.
+identifiers from the lake (files rewritten), the raw tables (and dlt's copies of loaded data) and, by a
+rebuild, everything downstream.
+
+A person is what the identity graph links to the identifier of the request: every identifier the data ties
+to it (an order's email, customer and landing click; a visit's browser, login and click; a purchase's
+browser; a contact and the contacts merged into it), plus the deals associated with their contacts. A
+browser that never logged in and never bought, or an ad click that never became a visit, carries nothing
+that ties it to anyone: such records stay, and nothing in them names the person.
 
 The request table and the audit trail live in the warehouse's `privacy` schema, so a request and each of its
 steps can be shown and checked. A request keeps the identifier it was made with only until it completes;
@@ -13,10 +20,12 @@ import hashlib
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
 from dlt.common.normalizers.naming.snake_case import NamingConvention
+from dlt.common.storages import FileStorage, LoadStorage, PackageStorage
 
 from brightcart_pipeline.lake.landing import DEAD_LETTER, RAW, LakeKey, decode_records, encode_records
 from brightcart_pipeline.lake.store import LakeStore
@@ -24,6 +33,7 @@ from brightcart_pipeline.privacy.identifiers import normalise_email, normalise_i
 from brightcart_pipeline.sources import source_module
 
 REQUEST_TYPES = ("email", "hubspot_contact_id", "shopify_customer_id")
+STAGING_DATASET = "{dataset}_staging"  # dlt's merge staging dataset keeps the rows of the last load
 DEADLINE = dt.timedelta(hours=72)
 _naming = NamingConvention()
 
@@ -59,34 +69,54 @@ class DeletionRequest:
     identifier_value: str
 
 
+# Record ids (orders, customers, contacts, deals) are plain numbers, and numbers of other kinds can equal them (a
+# checkout, line item or fulfillment id, a timestamp): they identify the person only where a record names them as such,
+# as its own top-level `id` or under one of these keys. Browser, login and click ids are distinctive strings.
+RECORD_ID_KEYS = frozenset({"order_id", "last_order_id", "customer_id", "user_id", "toObjectId", "hs_object_id"})
+RECORD_ID_PATHS = frozenset({("customer", "id"), ("from", "id")})  # an order's customer, an association's contact
+RECORD_ID_KINDS = frozenset({"shopify_order_id", "shopify_customer_id", "user_id", "hubspot_contact_id"})
+
+
 @dataclass
 class ErasureSet:
     """Every identifier of one person, as the matcher looks for them in records."""
 
     emails: set[str] = field(default_factory=set)  # canonical
-    values: set[str] = field(default_factory=set)  # ids, click ids, client ids, phones as text
+    values: set[str] = field(default_factory=set)  # browser and click ids: theirs wherever they appear
+    record_ids: set[str] = field(default_factory=set)  # order, customer, contact and deal ids
+
+    def add(self, kind: str, value: str) -> None:
+        if kind == "email":
+            self.emails.add(value)
+        elif kind in RECORD_ID_KINDS:
+            self.record_ids.add(value)
+        else:
+            self.values.add(value)
 
     def matches(self, record: Any) -> bool:
-        return any(self._is_theirs(value) for value in _scalars(record))
+        return any(self._is_theirs(path, value) for path, value in _fields(record))
 
-    def _is_theirs(self, value: Any) -> bool:
+    def _is_theirs(self, path: tuple[str, ...], value: Any) -> bool:
         if isinstance(value, bool) or value is None:
             return False
         text = str(value).strip()
         if text in self.values:
             return True
+        if text in self.record_ids:
+            return path == ("id",) or path[-1] in RECORD_ID_KEYS or path[-2:] in RECORD_ID_PATHS
         return "@" in text and normalise_email(text) in self.emails
 
 
-def _scalars(value: Any) -> Iterator[Any]:
+def _fields(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """Every scalar of a record with the keys leading to it (list positions left out)."""
     if isinstance(value, dict):
-        for item in value.values():
-            yield from _scalars(item)
+        for key, item in value.items():
+            yield from _fields(item, (*path, str(key)))
     elif isinstance(value, list):
         for item in value:
-            yield from _scalars(item)
+            yield from _fields(item, path)
     else:
-        yield value
+        yield path, value
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -132,19 +162,19 @@ def overdue_requests(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> list[t
 
 
 def resolve_person(con: duckdb.DuckDBPyConnection, identifier_type: str, value: str) -> ErasureSet:
-    """The person behind one identifier, through the identity graph; every identifier of theirs."""
+    """The person behind one identifier, through the identity graph; every identifier of theirs and the ids
+    of the deals associated with their contacts (a deal record names its contact nowhere else)."""
     node = f"{identifier_type}:{normalise_identifier(identifier_type, value)}"
+    person_of_node = "select person_key from intermediate.int_identity_graph where identifier_node = ?"
     nodes = [n for (n,) in con.execute(
         "select graph.identifier_node from intermediate.int_identity_graph as graph "
-        "where graph.person_key in (select person_key from intermediate.int_identity_graph "
-        "where identifier_node = ?)", [node]).fetchall()] or [node]
-    erasure = ErasureSet()
+        f"where graph.person_key in ({person_of_node})", [node]).fetchall()] or [node]
+    deals = con.execute(f"select cast(deal_id as varchar) from intermediate.int_crm__deals "
+                        f"where person_key in ({person_of_node})", [node]).fetchall()
+    erasure = ErasureSet(record_ids={deal_id for (deal_id,) in deals})
     for found in nodes:
         kind, _, found_value = found.partition(":")
-        if kind == "email":
-            erasure.emails.add(found_value)
-        else:
-            erasure.values.add(found_value)
+        erasure.add(kind, found_value)
     return erasure
 
 
@@ -177,7 +207,7 @@ def _normalised_value(record: dict[str, Any], column: str) -> Any:
 
 
 def delete_from_raw(con: duckdb.DuckDBPyConnection, removed: dict[str, list[dict[str, Any]]]) -> int:
-    """Delete the removed records' rows from the raw tables, by primary key."""
+    """Delete the removed records' rows from the raw tables and dlt's staging copies, by primary key."""
     deleted = 0
     by_table: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for key, records in removed.items():
@@ -185,15 +215,32 @@ def delete_from_raw(con: duckdb.DuckDBPyConnection, removed: dict[str, list[dict
         by_table.setdefault((parsed.source, parsed.resource), []).extend(records)
     for (source, resource), records in by_table.items():
         spec = next((s for s in source_module(source).RESOURCES if s.name == resource), None)
-        if spec is None or not _table_exists(con, f"raw_{source}", resource):
+        if spec is None:
             continue
         columns = list(spec.primary_key)
         where = " and ".join(f'cast("{c}" as varchar) = ?' for c in columns)
-        for record in records:
-            values = [str(_normalised_value(record, c)) for c in columns]
-            deleted += len(con.execute(f'delete from raw_{source}."{resource}" where {where} returning 1',
-                                       values).fetchall())
+        dataset = f"raw_{source}"
+        for schema in (dataset, STAGING_DATASET.format(dataset=dataset)):
+            if not _table_exists(con, schema, resource):
+                continue
+            for record in records:
+                values = [str(_normalised_value(record, c)) for c in columns]
+                deleted += len(con.execute(f'delete from {schema}."{resource}" where {where} returning 1',
+                                           values).fetchall())
     return deleted
+
+
+def purge_loaded_packages(pipelines_dir: Path) -> int:
+    """Delete dlt's archive of loaded packages (the files each load read, in clear) of every pipeline.
+
+    dlt never reads a package again once it is loaded; the lake is the replayable copy."""
+    purged = 0
+    for loaded_dir in sorted(pipelines_dir.glob(f"*/load/{LoadStorage.LOADED_FOLDER}")):
+        loaded = PackageStorage(FileStorage(str(loaded_dir)), "loaded")
+        for load_id in loaded.list_packages():
+            loaded.delete_package(load_id)
+            purged += 1
+    return purged
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:

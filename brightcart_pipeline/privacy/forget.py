@@ -13,6 +13,7 @@ from brightcart_pipeline.privacy.deletion import (
     delete_from_raw,
     mark,
     pending_requests,
+    purge_loaded_packages,
     resolve_person,
     scrub_lake,
     status_of,
@@ -25,6 +26,7 @@ class ForgetOutcome:
     requests: int = 0
     lake_files_rewritten: int = 0
     raw_rows_deleted: int = 0
+    load_packages_purged: int = 0
 
 
 def process_deletion_requests(settings: Settings, rebuild: bool = True) -> ForgetOutcome:
@@ -35,14 +37,18 @@ def process_deletion_requests(settings: Settings, rebuild: bool = True) -> Forge
         for request in requests:
             erasure = resolve_person(con, request.identifier_type, request.identifier_value)
             audit(con, request.request_id, "resolved",
-                  f"{len(erasure.emails)} email(s), {len(erasure.values)} other identifier(s)")
+                  f"{len(erasure.emails)} email(s), {len(erasure.record_ids)} record id(s), "
+                  f"{len(erasure.values)} browser or click id(s)")
             removed = scrub_lake(lake, erasure)
             audit(con, request.request_id, "lake_rewritten", f"{len(removed)} raw file(s)")
             deleted = delete_from_raw(con, removed)
             audit(con, request.request_id, "raw_deleted", f"{deleted} row(s)")
+            purged = purge_loaded_packages(settings.dlt_pipelines_dir)
+            audit(con, request.request_id, "load_packages_purged", f"{purged} package(s)")
             mark(con, request, "raw_done")
             outcome.lake_files_rewritten += len(removed)
             outcome.raw_rows_deleted += deleted
+            outcome.load_packages_purged += purged
         # Deleted rows must not linger in free blocks of the file.
         con.execute("checkpoint")
     outcome.requests = len(requests)

@@ -25,7 +25,7 @@ import orjson
 from brightcart_pipeline.simulator.faults import Fault, FaultInjector, FaultPlan
 from brightcart_pipeline.simulator.world import US_PER_SECOND, World, WorldConfig
 
-VENDOR_MODULES = ("shopify", "google_ads", "meta_ads", "ga4", "hubspot")
+VENDOR_MODULES = ("shopify", "google_ads", "meta_ads", "ga4", "hubspot", "hubspot_lists", "meta_audiences")
 
 
 @dataclass
@@ -187,6 +187,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self._dispatch()
 
     def do_PUT(self) -> None:
+        self._dispatch()
+
+    def do_DELETE(self) -> None:
         self._dispatch()
 
     def _dispatch(self) -> None:

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from brightcart_pipeline.simulator.catalog import CAMPAIGN_BY_ID, GA4_PROPERTY_TIMEZONE, SHOP_DOMAIN
-from brightcart_pipeline.simulator.people import email_variant, is_special, mix, person, uniform
+from brightcart_pipeline.simulator.people import email_variant, has_accounts, is_special, mix, person, uniform
 from brightcart_pipeline.simulator.world import CHANNELS, CONTACT_DUPLICATE_RATE, US_PER_DAY, US_PER_SECOND, Day, World
 
 GA4_TZ = ZoneInfo(GA4_PROPERTY_TIMEZONE)
@@ -183,7 +183,7 @@ def ga4_event_counts(world: World, as_of_us: int) -> Counter[tuple[str, str]]:
         rows = _tracked(day)
         start, delay, pages = s.start_ts[rows], s.arrival_delay[rows], s.pageviews[rows].astype(np.int64)
         end = start + pages * PAGE_SECONDS * US_PER_SECOND
-        account = np.array([person(int(p)).has_account for p in s.person_id[rows]], dtype=bool)
+        account = has_accounts(s.person_id[rows])
         planned: list[tuple[str, np.ndarray, np.ndarray]] = [
             ("session_start", start, np.ones(len(rows), bool)),
             ("login", start + US_PER_SECOND, s.logged_in[rows] & account),

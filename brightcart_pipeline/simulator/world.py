@@ -11,8 +11,10 @@ All timestamps are integer microseconds since the Unix epoch, UTC.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -25,6 +27,7 @@ from brightcart_pipeline.simulator.catalog import (
     PRODUCTS,
     Campaign,
 )
+from brightcart_pipeline.simulator.order_items import order_items
 from brightcart_pipeline.simulator.people import N_INTERNAL, N_TEST, uniform
 
 US_PER_SECOND = 1_000_000
@@ -148,7 +151,7 @@ class Orders:
     fulfilled_ts: np.ndarray
     is_test: np.ndarray
     email_variant: np.ndarray
-    items: list[list[tuple[int, int]]]  # per order: (product index, quantity)
+    items: Sequence[list[tuple[int, int]]]  # per order: (product index, quantity)
     discount_rate: np.ndarray  # 0 or 0.1
     refund_ts: np.ndarray  # -1 when never refunded
     refund_line: np.ndarray  # which line is refunded in full
@@ -193,13 +196,23 @@ class World:
     def __init__(self, config: WorldConfig) -> None:
         self.config = config
         self.population = max(2_000, int(FULL_SCALE_POPULATION * config.scale))
-        self._day = lru_cache(maxsize=64)(self._generate_day)
+        self._days: dict[dt.date, Day] = {}
+        self._day_locks: dict[dt.date, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
 
     # -- public ---------------------------------------------------------------------------------
     def day(self, date: dt.date) -> Day:
+        """The day, generated on first use; concurrent requests for it wait for one generation (a full-scale
+        day takes seconds, and a client that retries must not start a second one beside the first)."""
         if not self.config.start <= date < self.config.end:
             raise ValueError(f"{date} is outside the simulated range {self.config.start}..{self.config.end}")
-        return self._day(date)
+        if date not in self._days:
+            with self._locks_lock:
+                lock = self._day_locks.setdefault(date, threading.Lock())
+            with lock:
+                if date not in self._days:
+                    self._days[date] = self._generate_day(date)
+        return self._days[date]
 
     def days(self) -> list[Day]:
         return [self.day(d) for d in self.config.dates]
@@ -360,11 +373,7 @@ class World:
         is_test[len(rows):] = True
         refunded = (rng.random(n) < REFUND_RATE) & ~is_test
         line_counts = 1 + rng.binomial(2, 0.35, n)
-        items = [
-            [(int(p), int(q)) for p, q in zip(
-                rng.choice(len(PRODUCTS), size=k, replace=False), 1 + rng.binomial(2, 0.2, k), strict=True)]
-            for k in line_counts
-        ]
+        items = order_items(rng, line_counts, len(PRODUCTS))
         day.orders = Orders(
             order_id=5_100_000_000_000 + day.index * 10_000_000 + np.arange(n, dtype=np.int64),
             order_number=1001 + day.index * 1_000_000 + np.arange(n, dtype=np.int64),

@@ -47,7 +47,7 @@ LOW_REMAINING = 5
 CONTACT_PROPERTIES = (
     "email", "firstname", "lastname", "phone", "country", "city", "lifecyclestage", "hs_analytics_source",
     "hs_analytics_source_data_1", "createdate", "lastmodifieddate", "hs_object_id", "hs_email_optout",
-    "hs_marketable_status", "hs_merged_object_ids", "hs_all_contact_vids", "num_associated_deals",
+    "hs_marketable_status", "hs_legal_basis", "hs_merged_object_ids", "hs_all_contact_vids", "num_associated_deals",
 )
 DEAL_PROPERTIES = (
     "dealname", "amount", "deal_currency_code", "dealstage", "pipeline", "closedate", "createdate",

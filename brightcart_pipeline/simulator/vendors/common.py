@@ -1,6 +1,6 @@
 """Wire details several simulated vendors share: OAuth bearer checks and the `limit` query parameter.
 
-Not a vendor: `server.VENDOR_MODULES` names the five that are loaded.
+Not a vendor: `server.VENDOR_MODULES` names the vendor modules that are loaded.
 """
 
 from __future__ import annotations

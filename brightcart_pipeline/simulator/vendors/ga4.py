@@ -24,6 +24,7 @@ import base64
 import copy
 import datetime as dt
 import hashlib
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -32,9 +33,9 @@ from typing import Any
 import numpy as np
 import orjson
 
-from brightcart_pipeline.simulator.catalog import PRODUCTS, SHOP_CURRENCY, SHOP_DOMAIN
+from brightcart_pipeline.simulator.catalog import PRODUCTS, SHOP_CURRENCY, SHOP_DOMAIN, Product
 from brightcart_pipeline.simulator.commerce import order_money
-from brightcart_pipeline.simulator.faults import SchemaDrift
+from brightcart_pipeline.simulator.faults import Faulted, SchemaDrift
 from brightcart_pipeline.simulator.people import mix, person
 from brightcart_pipeline.simulator.server import RateLimit, Request, Response, Route, SimulatorContext
 from brightcart_pipeline.simulator.truth_web import (
@@ -48,6 +49,7 @@ from brightcart_pipeline.simulator.truth_web import (
     session_traffic,
 )
 from brightcart_pipeline.simulator.vendors.common import has_bearer
+from brightcart_pipeline.simulator.vendors.ga4_index import DayEvents, ExportTable, day_events
 from brightcart_pipeline.simulator.world import US_PER_SECOND, Day
 
 PROPERTY_ID = "314159265"
@@ -55,6 +57,9 @@ STREAM_ID = "4567890123"
 DEFAULT_MAX_RESULTS = 100_000
 REPORT_DEFAULT_LIMIT = 10_000
 REPORT_MAX_LIMIT = 250_000
+# tables.get's numBytes, from the row count: BigQuery reports its storage size, not the JSON's, so counting
+# bytes never needs the rows rendered.
+EXPORT_ROW_BYTES = 1_200
 COUNTRY_NAMES = {"US": ("United States", "Americas", "Northern America", "New York"),
                  "IE": ("Ireland", "Europe", "Northern Europe", "County Dublin"),
                  "DE": ("Germany", "Europe", "Western Europe", "Berlin"),
@@ -174,13 +179,74 @@ class ExportEvent:
     revenue: float
 
 
+# A faulted table: its export order (table indices) and the positions in it that survive the faults, with theirs.
+FaultedPositions = tuple[np.ndarray, list[Faulted[int]]]
+
+
+@dataclass(frozen=True)
+class _Session:
+    """What all events of one session share, and its plan: (page, time, name, batch_event_index) per event."""
+
+    day: Day
+    row: int
+    plan: tuple[tuple[int, int, str, int], ...]
+    common: dict[str, Any]
+    client: str
+    session_id: int
+    session_number: int
+    traffic: SessionTraffic
+    product: Product
+    order: int | None
+
+
+class TableRows:
+    """A table's rows as served now (clock, fault plan), rendered only for the positions asked for."""
+
+    def __init__(self, vendor: GA4Vendor, date: dt.date, table: tuple[list[dt.date], ExportTable],
+                 schema: list[dict[str, Any]], faulted: FaultedPositions | None) -> None:
+        self.vendor = vendor
+        self.date = date
+        self.sources, self.table = table
+        self.schema = schema
+        self.faulted = faulted  # None when the date has no data faults
+
+    def __len__(self) -> int:
+        return len(self.table) if self.faulted is None else len(self.faulted[1])
+
+    @property
+    def last_arrival_us(self) -> int:
+        if self.faulted is None:
+            return self.table.last_arrival_us
+        order, faulted = self.faulted
+        return max((int(self.table.arrived[order[f.item]]) for f in faulted), default=0)
+
+    def events(self, start: int, stop: int) -> list[ExportEvent]:
+        if self.faulted is None:
+            return [self._render(int(i)) for i in self.table.order(start, stop)]
+        order, faulted = self.faulted
+        return [_replace_row(event, f.render(event.row, _malform))
+                for f in faulted[start:stop] for event in [self._render(int(order[f.item]))]]
+
+    def _render(self, index: int) -> ExportEvent:
+        table = self.table
+        session = self.vendor.session(self.sources[int(table.source[index])], int(table.row[index]))
+        return self.vendor.event(session, int(table.plan_position[index]))
+
+
 class GA4Vendor:
     NAME = "ga4"
     RATE_LIMIT = RateLimit(requests=100, seconds=1.0)
 
     def __init__(self, context: SimulatorContext) -> None:
         self.context = context
-        self._table_cache = lru_cache(maxsize=32)(self._table)
+        # A full-scale table's index is ~1 GB and a day's events as much: keep a few, not every clock's.
+        self._table = lru_cache(maxsize=8)(self._build_table)
+        self._day_events = lru_cache(maxsize=4)(self._day_events_of)
+        self._faulted = lru_cache(maxsize=8)(self._faulted_positions)
+        self._order_rows = lru_cache(maxsize=8)(self._order_rows_of)
+        # Sessions whose events are spread over the pages being read (a session lasts minutes).
+        self.session = lru_cache(maxsize=1 << 16)(self._session)
+        self._build_lock = threading.Lock()
 
     def routes(self) -> list[Route]:
         dataset = r"/bigquery/v2/projects/(?P<project>[^/]+)/datasets/(?P<dataset>[^/]+)"
@@ -275,15 +341,15 @@ class GA4Vendor:
         date = self._table_date(table) if self._dataset_ok(dataset) else None
         if date is None:
             return self._not_found(request, f"Table {project}:{dataset}.{table}")
-        schema, events = self._table_cache(date, self.context.as_of_us, id(self.context.faults.plan))
-        modified = max((e.arrived_us for e in events), default=0) // 1000
+        rows = self._rows(date)
+        modified = rows.last_arrival_us // 1000
         return Response.json({
-            "kind": "bigquery#table", "etag": _etag([schema, len(events), modified]),
+            "kind": "bigquery#table", "etag": _etag([rows.schema, len(rows), modified]),
             "id": f"{project}:{dataset}.{table}",
             "selfLink": f"{request.base_url}/bigquery/v2/projects/{project}/datasets/{dataset}/tables/{table}",
             "tableReference": {"projectId": project, "datasetId": dataset, "tableId": table},
-            "schema": {"fields": schema}, "numRows": str(len(events)),
-            "numBytes": str(len(orjson.dumps([e.row for e in events]))),
+            "schema": {"fields": rows.schema}, "numRows": str(len(rows)),
+            "numBytes": str(len(rows) * EXPORT_ROW_BYTES),
             "creationTime": str(_ms(dt.datetime.combine(date + dt.timedelta(days=1), dt.time(4), tzinfo=GA4_TZ))),
             "lastModifiedTime": str(modified), "type": "TABLE", "location": "US",
         })
@@ -292,47 +358,59 @@ class GA4Vendor:
         date = self._table_date(table) if self._dataset_ok(dataset) else None
         if date is None:
             return self._not_found(request, f"Table {project}:{dataset}.{table}")
-        schema, events = self._table_cache(date, self.context.as_of_us, id(self.context.faults.plan))
+        table_rows = self._rows(date)
         token = request.param("pageToken")
         offset = _decode_token(token) if token else int(request.param("startIndex") or 0)
         limit = min(int(request.param("maxResults") or DEFAULT_MAX_RESULTS), DEFAULT_MAX_RESULTS)
-        rows = [encode_row(e.row, schema) for e in events[offset:offset + limit]]
-        body: dict[str, Any] = {"kind": "bigquery#tableDataList", "etag": _etag(rows), "totalRows": str(len(events))}
-        if offset + limit < len(events):
+        rows = [encode_row(e.row, table_rows.schema) for e in table_rows.events(offset, offset + limit)]
+        body: dict[str, Any] = {"kind": "bigquery#tableDataList", "etag": _etag(rows),
+                                "totalRows": str(len(table_rows))}
+        if offset + limit < len(table_rows):
             body["pageToken"] = _encode_token(offset + limit)
         body["rows"] = rows
         return Response.json(body)
 
     # -- events -------------------------------------------------------------------------------------
-    def _table(self, date: dt.date, as_of_us: int,
-               plan_id: int | None) -> tuple[list[dict[str, Any]], list[ExportEvent]]:
-        """The table's schema and rows as of the clock; with a fault plan's id, its data faults applied."""
-        world = self.context.world
-        wanted = f"{date:%Y%m%d}"
-        events: list[ExportEvent] = []
-        # Neighbouring world days too: midnight-crossing sessions, and Meta clicks follow Dublin's day.
-        for source_date in (date - dt.timedelta(days=1), date, date + dt.timedelta(days=1)):
-            if not world.config.start <= source_date < world.config.end:
-                continue
-            day = world.day(source_date)
-            sessions = day.sessions
-            assert sessions is not None
-            for row in np.flatnonzero(sessions.ga4_tracked):
-                for event in self._session_events(day, int(row)):
-                    if event.arrived_us <= as_of_us and event.row["event_date"] == wanted:
-                        events.append(event)
-        events.sort(key=lambda e: (e.row["event_timestamp"], e.row["user_pseudo_id"], e.row["batch_event_index"]))
+    def _rows(self, date: dt.date) -> TableRows:
+        """The table as the clock and the fault plan have it now."""
         schema = copy.deepcopy(EXPORT_SCHEMA)
-        if plan_id is None:
-            return schema, events
-        faulted = self.context.faults.faulted(self.NAME, "events", events, day_of=lambda _: date,
-                                              deletion_unit=lambda e: e.row["user_pseudo_id"])
         for fault in self.context.faults.data_faults(self.NAME, "events", date):
             if fault.kind == "schema_drift":
                 _drift_schema(schema, fault.drift)
-        return schema, [_replace_row(f.item, f.render(f.item.row, _malform)) for f in faulted]
+        as_of = self.context.as_of_us
+        return TableRows(self, date, self._table(date, as_of), schema,
+                         self._faulted(date, as_of, id(self.context.faults.plan)))
 
-    def _session_events(self, day: Day, row: int) -> list[ExportEvent]:
+    def _build_table(self, date: dt.date, as_of_us: int) -> tuple[list[dt.date], ExportTable]:
+        """Which events the table holds as of the clock, and their order; nothing rendered."""
+        world = self.context.world
+        # Neighbouring world days too: midnight-crossing sessions, and Meta clicks follow Dublin's day.
+        sources = [d for d in (date - dt.timedelta(days=1), date, date + dt.timedelta(days=1))
+                   if world.config.start <= d < world.config.end]
+        low = int(dt.datetime.combine(date, dt.time(), tzinfo=GA4_TZ).timestamp()) * US_PER_SECOND
+        high = int(dt.datetime.combine(date + dt.timedelta(days=1), dt.time(), tzinfo=GA4_TZ).timestamp()) \
+            * US_PER_SECOND
+        with self._build_lock:  # one build at a time: a retrying client must not start a second one
+            return sources, ExportTable([self._day_events(d) for d in sources], low, high, as_of_us)
+
+    def _day_events_of(self, date: dt.date) -> DayEvents:
+        return day_events(self.context.world.day(date))
+
+    def _faulted_positions(self, date: dt.date, as_of_us: int, plan_id: int) -> FaultedPositions | None:
+        """With data faults on the date, the table's positions after them (`faults.faulted` on the whole
+        result, as every vendor applies them); None without, so paging stays lazy. `plan_id` keys the
+        cache: a new plan gets its own result."""
+        if not self.context.faults.data_faults(self.NAME, "events", date):
+            return None
+        _, table = self._table(date, as_of_us)
+        order = table.order(0, len(table))
+        clients = table.client_order[order]
+        return order, self.context.faults.faulted(self.NAME, "events", range(len(table)), day_of=lambda _: date,
+                                                  deletion_unit=lambda position: int(clients[position]))
+
+    def _session(self, date: dt.date, row: int) -> _Session:
+        """What every event of one session shares, and its event plan."""
+        day = self.context.world.day(date)
         s = day.sessions
         assert s is not None
         world = self.context.world
@@ -343,9 +421,6 @@ class GA4Vendor:
         pages = int(s.pageviews[row])
         end = start + pages * PAGE_SECONDS * US_PER_SECOND
         traffic = session_traffic(day, row)
-        session_id = start // US_PER_SECOND
-        product = PRODUCTS[int(mix(int(s.session_key[row]), 31) % np.uint64(len(PRODUCTS)))]
-        order = self._order_row(day, row) if s.is_order[row] else None
         logged_in = bool(s.logged_in[row]) and p.has_account
 
         # (page, time, name): the page load whose batch carries the event.
@@ -364,6 +439,11 @@ class GA4Vendor:
         if s.is_lead[row]:
             plan.append((pages, end, "generate_lead"))
         plan.sort(key=lambda item: item[0])  # stable: keeps the order within a page
+        index_in_page: dict[int, int] = defaultdict(int)
+        batched = []
+        for page, ts, name in plan:
+            batched.append((page, ts, name, index_in_page[page]))
+            index_in_page[page] += 1
 
         first_channel_name, first_campaign = first_channel(world, p.pid, start)
         first = _first_touch(first_channel_name, first_campaign)
@@ -387,62 +467,69 @@ class GA4Vendor:
                     "sub_continent": sub_continent, "metro": "(not set)"},
             "traffic_source": first, "stream_id": STREAM_ID, "platform": "WEB", "is_active_user": True,
         }
-        session_number = ga_session_number(world, p.pid, device, start)
-        dims = (traffic.channel_group, traffic.source, traffic.medium, traffic.campaign)
-        out: list[ExportEvent] = []
-        index_in_page: dict[int, int] = defaultdict(int)
-        for page, ts, name in plan:
-            location = _page_location(traffic, page, pages, name, product.sku, bool(s.is_cart[row]))
-            params = [_param("ga_session_id", session_id), _param("ga_session_number", session_number),
-                      _param("page_location", location), _param("page_title", _page_title(location, product.title)),
-                      _param("engaged_session_event", 1)]
-            if page == 0 and traffic.referrer:
-                params.append(_param("page_referrer", traffic.referrer))
-            if s.internal[row]:
-                params.append(_param("traffic_type", "internal"))
-            ecommerce, items, revenue = None, [], 0.0
-            if name in ("view_item", "add_to_cart"):
-                items = [_item(product.sku, product.title, product.price_cents, 1)]
-                params += [_param("currency", SHOP_CURRENCY), _param("value", _dollars(product.price_cents))]
-            if name in ("begin_checkout", "purchase") and order is not None:
-                orders = day.orders
-                assert orders is not None
-                m = order_money(orders, order)
-                items = [_item(PRODUCTS[li.product_index].sku, PRODUCTS[li.product_index].title, li.price_cents,
-                               li.quantity) for li in m.lines]
-                params += [_param("currency", SHOP_CURRENCY), _param("value", _dollars(m.total_cents))]
-                if name == "purchase":
-                    revenue = _dollars(m.total_cents)
-                    transaction_id = str(int(orders.order_number[order]))
-                    params.append(_param("transaction_id", transaction_id))
-                    ecommerce = {
-                        "total_item_quantity": sum(li.quantity for li in m.lines),
-                        "purchase_revenue_in_usd": revenue, "purchase_revenue": revenue,
-                        "refund_value_in_usd": None, "refund_value": None,
-                        "shipping_value_in_usd": _dollars(m.shipping_cents),
-                        "shipping_value": _dollars(m.shipping_cents),
-                        "tax_value_in_usd": _dollars(m.tax_cents), "tax_value": _dollars(m.tax_cents),
-                        "unique_items": len(m.lines), "transaction_id": transaction_id}
-            batch = page + 1
-            row_out = {
-                "event_date": ga4_date(ts), "event_timestamp": ts, "event_name": name, "event_params": params,
-                "event_value_in_usd": revenue or None, "event_bundle_sequence_id": session_id * 100 + batch,
-                "event_server_timestamp_offset": ts % 900 + 100,
-                **common, "ecommerce": ecommerce, "items": items,
-                "collected_traffic_source": _collected(traffic) if page == 0 else None,
-                "batch_event_index": index_in_page[page], "batch_page_id": batch, "batch_ordering_id": batch,
-            }
-            index_in_page[page] += 1
-            out.append(ExportEvent(row_out, ts + int(s.arrival_delay[row]), (client, session_id), dims,
-                                   bool(s.internal[row]), revenue))
-        return out
+        return _Session(
+            day=day, row=row, plan=tuple(batched), common=common, client=client, session_id=start // US_PER_SECOND,
+            session_number=ga_session_number(world, p.pid, device, start), traffic=traffic,
+            product=PRODUCTS[int(mix(int(s.session_key[row]), 31) % np.uint64(len(PRODUCTS)))],
+            order=self._order_rows(date).get(row) if s.is_order[row] else None)
 
-    @staticmethod
-    def _order_row(day: Day, session_row: int) -> int | None:
-        orders = day.orders
+    def _order_rows_of(self, date: dt.date) -> dict[int, int]:
+        """Session row → order row, for the day's orders placed in a session."""
+        orders = self.context.world.day(date).orders
         assert orders is not None
-        hits = np.flatnonzero(orders.session_row == session_row)
-        return int(hits[0]) if len(hits) else None
+        return {int(session): i for i, session in enumerate(orders.session_row.tolist()) if session >= 0}
+
+    def event(self, session: _Session, index: int) -> ExportEvent:
+        """The session's `index`-th planned event, rendered."""
+        day, row = session.day, session.row
+        s = day.sessions
+        assert s is not None
+        page, ts, name, batch_index = session.plan[index]
+        pages = int(s.pageviews[row])
+        traffic, product, session_id = session.traffic, session.product, session.session_id
+        location = _page_location(traffic, page, pages, name, product.sku, bool(s.is_cart[row]))
+        params = [_param("ga_session_id", session_id), _param("ga_session_number", session.session_number),
+                  _param("page_location", location), _param("page_title", _page_title(location, product.title)),
+                  _param("engaged_session_event", 1)]
+        if page == 0 and traffic.referrer:
+            params.append(_param("page_referrer", traffic.referrer))
+        if s.internal[row]:
+            params.append(_param("traffic_type", "internal"))
+        ecommerce, items, revenue = None, [], 0.0
+        if name in ("view_item", "add_to_cart"):
+            items = [_item(product.sku, product.title, product.price_cents, 1)]
+            params += [_param("currency", SHOP_CURRENCY), _param("value", _dollars(product.price_cents))]
+        if name in ("begin_checkout", "purchase") and session.order is not None:
+            orders = day.orders
+            assert orders is not None
+            m = order_money(orders, session.order)
+            items = [_item(PRODUCTS[li.product_index].sku, PRODUCTS[li.product_index].title, li.price_cents,
+                           li.quantity) for li in m.lines]
+            params += [_param("currency", SHOP_CURRENCY), _param("value", _dollars(m.total_cents))]
+            if name == "purchase":
+                revenue = _dollars(m.total_cents)
+                transaction_id = str(int(orders.order_number[session.order]))
+                params.append(_param("transaction_id", transaction_id))
+                ecommerce = {
+                    "total_item_quantity": sum(li.quantity for li in m.lines),
+                    "purchase_revenue_in_usd": revenue, "purchase_revenue": revenue,
+                    "refund_value_in_usd": None, "refund_value": None,
+                    "shipping_value_in_usd": _dollars(m.shipping_cents),
+                    "shipping_value": _dollars(m.shipping_cents),
+                    "tax_value_in_usd": _dollars(m.tax_cents), "tax_value": _dollars(m.tax_cents),
+                    "unique_items": len(m.lines), "transaction_id": transaction_id}
+        batch = page + 1
+        row_out = {
+            "event_date": ga4_date(ts), "event_timestamp": ts, "event_name": name, "event_params": params,
+            "event_value_in_usd": revenue or None, "event_bundle_sequence_id": session_id * 100 + batch,
+            "event_server_timestamp_offset": ts % 900 + 100,
+            **session.common, "ecommerce": ecommerce, "items": items,
+            "collected_traffic_source": _collected(traffic) if page == 0 else None,
+            "batch_event_index": batch_index, "batch_page_id": batch, "batch_ordering_id": batch,
+        }
+        dims = (traffic.channel_group, traffic.source, traffic.medium, traffic.campaign)
+        return ExportEvent(row_out, ts + int(s.arrival_delay[row]), (session.client, session_id), dims,
+                           bool(s.internal[row]), revenue)
 
     # -- Data API -----------------------------------------------------------------------------------
     def run_report(self, request: Request, property_id: str) -> Response:
@@ -467,8 +554,9 @@ class GA4Vendor:
             return self._invalid(request, f"limit must be positive and at most {REPORT_MAX_LIMIT}.")
         groups: dict[tuple[str, ...], dict[str, Any]] = {}
         for date in _dates_in(ranges):
-            _, events = self._table_cache(date, self.context.as_of_us, None)  # reports never see export faults
-            for event in events:
+            # Reports never see export faults.
+            table = TableRows(self, date, self._table(date, self.context.as_of_us), EXPORT_SCHEMA, None)
+            for event in table.events(0, len(table)):
                 if event.internal:
                     continue
                 values = {"date": f"{date:%Y%m%d}", "sessionDefaultChannelGroup": event.dims[0],

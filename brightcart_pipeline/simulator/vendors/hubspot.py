@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Any
 
 from brightcart_pipeline.simulator.faults import Faulted
-from brightcart_pipeline.simulator.people import person
+from brightcart_pipeline.simulator.people import Person, person
 from brightcart_pipeline.simulator.server import (
     RateLimit,
     Request,
@@ -55,7 +55,16 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
 }
 # Deletions are archives in HubSpot (`_deleted_contacts`), so rendering meets only these data faults.
 RENDER_FAULTS = ("schema_drift", "malformed_records", "duplicate_records")
+LEGAL_BASIS_CONSENT = "Freely given consent from contact"
+LEGAL_BASIS_LEGITIMATE_INTEREST = "Legitimate interest - existing customer"
 DATE_PROPERTIES = frozenset({"createdate", "lastmodifieddate", "hs_lastmodifieddate", "closedate"})
+
+
+def legal_basis(p: Person) -> str | None:
+    """HubSpot's GDPR legal basis for processing the contact: consent for ad audiences, else legitimate interest."""
+    if p.ad_audience_consent:
+        return LEGAL_BASIS_CONSENT
+    return LEGAL_BASIS_LEGITIMATE_INTEREST if p.marketing_consent else None
 
 
 def hubspot_time(ts_us: int) -> str:
@@ -201,6 +210,7 @@ class HubSpotVendor:
             "createdate": hubspot_time(c.created_us), "lastmodifieddate": hubspot_time(c.last_modified_us),
             "hs_object_id": str(c.contact_id), "hs_email_optout": "false" if p.marketing_consent else "true",
             "hs_marketable_status": "true" if p.marketing_consent else "false",
+            "hs_legal_basis": legal_basis(p),
             "hs_merged_object_ids": ";".join(map(str, c.merged_ids)) or None,
             "hs_all_contact_vids": ";".join(map(str, (c.contact_id, *c.merged_ids))),
             "num_associated_deals": str(len(c.deal_ids)) if c.deal_ids else None,

@@ -37,6 +37,7 @@ MAX_LIMIT = 250
 DEFAULT_LIMIT = 50
 BUCKET_SIZE = 40
 CURSOR_ONLY_PARAMS = {"page_info", "limit", "fields"}
+CHECKOUT_ID_OFFSET = 30_000_000_000_000  # checkouts are numbered apart from orders, as Shopify's are
 
 
 def shop_time(ts_us: int) -> str:
@@ -272,7 +273,7 @@ class ShopifyVendor:
             "fulfillments": [self._fulfillment(order_id, int(orders.fulfilled_ts[i]), line_items)] if fulfilled else [],
             "note_attributes": [],
             "processing_method": "direct",
-            "checkout_id": order_id + 1,
+            "checkout_id": CHECKOUT_ID_OFFSET + order_id,
             "source": None,
             "payment_details": {"credit_card_bin": None, "avs_result_code": None, "cvv_result_code": None,
                                 "credit_card_number": f"•••• •••• •••• {buyer.pid % 10_000:04d}",

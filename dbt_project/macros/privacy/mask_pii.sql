@@ -1,17 +1,34 @@
-{#- PII masking for the analyst schema. Two styles:
+{#- PII masking, one implementation for the analyst views (SQL) and Snowflake's masking policies
+    (macros/privacy/masking_policies.sql). Two styles:
     - hash: salted SHA-256 (hex) of the normalised value; equal inputs give equal outputs, so masked
-      emails still join across marts. The salt is var('pii_salt') (production: DBT_BRIGHTCART_PII_SALT).
+      values still join across marts. The salt is var('pii_salt') (production: DBT_BRIGHTCART_PII_SALT).
     - partial: keeps a readable hint for display ("j***@example.com", "***-**12", "J***").
-    Kinds: email (hash by default), phone and name (partial by default). A column's yml may override the
-    style with meta: {pii: email, mask: partial}. -#}
+    Each PII class has a default style (pii_classes); a column's yml may override it with
+    meta: {pii: email, mask: partial}. -#}
+
+{#- The PII classes a column's meta.pii may name, with their default style: hashed where joins need the
+    value (emails, click ids, IPs, identifiers of the identity graph), partial where people must
+    recognise it (phones, names, street addresses); a semi-structured document holding PII (a raw
+    JSON address list) is withheld whole. -#}
+{% macro pii_classes() -%}
+    {{ return({'email': 'hash', 'click_id': 'hash', 'ip': 'hash', 'identifier': 'hash',
+               'phone': 'partial', 'name': 'partial', 'address': 'partial', 'document': 'redact'}) }}
+{%- endmacro %}
 
 {% macro pii_salt() -%}
     {{- var('pii_salt', env_var('DBT_BRIGHTCART_PII_SALT', 'brightcart-local-salt')) -}}
 {%- endmacro %}
 
 {% macro mask_pii(column, kind, style=none) -%}
-    {%- set chosen = style or ('hash' if kind == 'email' else 'partial') -%}
-    {%- if chosen == 'hash' -%}
+    {%- set classes = brightcart.pii_classes() -%}
+    {%- if kind not in classes -%}
+        {{ exceptions.raise_compiler_error("Unknown PII class '" ~ kind ~ "' on " ~ column
+                                           ~ ": use one of " ~ (classes.keys() | sort | join(', '))) }}
+    {%- endif -%}
+    {%- set chosen = style or classes[kind] -%}
+    {%- if chosen == 'redact' -%}
+        null
+    {%- elif chosen == 'hash' -%}
         {{ adapter.dispatch('pii_hash', 'brightcart')(column, kind) }}
     {%- else -%}
         {{ adapter.dispatch('pii_partial', 'brightcart')(column, kind) }}
@@ -53,7 +70,9 @@
 {#- The analyst view of a mart: every column in the mart's order, PII columns (meta.pii in the mart's
     yml) masked under their own names. Until a mart's yml marks them, columns named like emails, phones
     or personal names are masked too (a missing meta tag must not leak PII). Before the mart exists
-    (parse, lint) it selects `*`. -#}
+    (parse, lint) it selects `*`. Compiling offline for Snowflake (no warehouse to describe) it selects
+    `* replace (…)` over the declared PII columns: the same columns, masked the same way, as long as every
+    PII column is declared, which tests/test_snowflake_target.py checks against the simulator's people. -#}
 {% macro pii_kind_by_name(name) -%}
     {%- set lowered = name | lower -%}
     {%- if 'email' in lowered -%}email
@@ -63,14 +82,18 @@
 {%- endmacro %}
 
 {% macro masked_select(relation) -%}
-    {%- set pii = {} -%}
-    {%- if execute -%}
-        {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name == relation.identifier -%}
-            {%- for name, col in node.columns.items() if (col.meta or {}).get('pii') -%}
-                {%- do pii.update({name | lower: col.meta}) -%}
-            {%- endfor -%}
-        {%- endfor -%}
-    {%- endif -%}
+    {%- set pii = brightcart.declared_pii_columns(relation.identifier) if execute else {} -%}
+    {%- if brightcart.offline_compile() %}
+    select
+    {%- if pii %} * replace (
+        {%- for name, meta in pii.items() %}
+        {{ mask_pii(name, meta['pii'], meta.get('mask')) }} as {{ name }}{{ "," if not loop.last }}
+        {%- endfor %}
+    )
+    {%- else %} *
+    {%- endif %}
+    from {{ relation }}
+    {%- else -%}
     {%- set columns = adapter.get_columns_in_relation(relation) if execute else [] -%}
     select
     {%- if columns %}
@@ -87,4 +110,5 @@
         *
     {%- endif %}
     from {{ relation }}
+    {%- endif %}
 {%- endmacro %}

@@ -40,36 +40,6 @@ unioned as (
     select * from google
     union all
     select * from meta
-),
-
-fx as (
-    select
-        currency,
-        rate_date,
-        rate_to_usd
-    from {{ ref('fx_rates_daily') }}
 )
 
-select
-    unioned.date_day,
-    unioned.platform,
-    unioned.account_id,
-    unioned.campaign_id,
-    unioned.account_currency,
-    unioned.impressions,
-    unioned.clicks,
-    unioned.spend_micros,
-    unioned.spend,
-    '{{ var("reporting_currency") }}' as reporting_currency,
-    {{ fx_rate_to_reporting('unioned.account_currency', 'fx.rate_to_usd') }} as fx_rate_to_reporting,
-    cast(
-        unioned.spend * {{ fx_rate_to_reporting('unioned.account_currency', 'fx.rate_to_usd') }} as decimal(18, 6)
-    ) as spend_reporting,
-    unioned.platform_conversions,
-    unioned.platform_conversions_value,
-    unioned.platform_leads
-from unioned
-left join fx
-    on
-        unioned.account_currency = fx.currency
-        and unioned.date_day = fx.rate_date
+{{ ads_in_reporting_currency(['date_day', 'platform', 'account_id', 'campaign_id']) }}

@@ -107,11 +107,15 @@ select
     hubspot_consent.accepts_marketing as hubspot_accepts_marketing,
     people.is_internal,
     people.is_oversized_component,
+    destination_consent.hubspot_legal_basis,
     coalesce(shopify_consent.accepts_marketing, true)
     and coalesce(hubspot_consent.accepts_marketing, true)
     and coalesce(shopify_consent.accepts_marketing, hubspot_consent.accepts_marketing, false) as has_marketing_consent,
-    people.has_test_identifier or test_people.person_key is not null as is_test
+    people.has_test_identifier or test_people.person_key is not null as is_test,
+    coalesce(destination_consent.email_marketing_consent, false) as email_marketing_consent,
+    coalesce(destination_consent.ad_audience_consent, false) as ad_audience_consent
 from people
 left join shopify_consent on people.person_key = shopify_consent.person_key and shopify_consent.recency = 1
 left join hubspot_consent on people.person_key = hubspot_consent.person_key and hubspot_consent.recency = 1
 left join test_people on people.person_key = test_people.person_key
+left join {{ ref('int_persons__consent') }} as destination_consent on people.person_key = destination_consent.person_key

@@ -6,7 +6,8 @@
     attribution_half_life_days) and markov (channel removal effects). Credits are decimals that sum
     to exactly 1 per order and model (rounding remainder on the last step); attributed revenue =
     credit × order net sales, in the order's currency, summing to the order's net sales to the cent.
-    Never summed with platform-claimed conversions. -#}
+    Never summed with platform-claimed conversions. order_date (shop timezone) and is_first_order come
+    from fct_orders so marts can date credit by the order and count attributed new customers. -#}
 {%- set models = ['first_touch', 'last_touch', 'last_non_direct', 'linear', 'position_based', 'time_decay',
                   'markov'] -%}
 with paths as (
@@ -16,6 +17,8 @@ with paths as (
 orders as (
     select
         order_id,
+        order_date,
+        is_first_order,
         net_sales,
         currency
     from {{ ref('fct_orders') }}
@@ -129,6 +132,8 @@ credited as (
 revenue as (
     select
         credited.*,
+        orders.order_date,
+        orders.is_first_order,
         orders.net_sales,
         orders.currency,
         cast(round(credited.credit * orders.net_sales, 2) as decimal(18, 2)) as rounded_revenue
@@ -138,6 +143,8 @@ revenue as (
 
 select
     order_id,
+    order_date,
+    is_first_order,
     attribution_model,
     person_key,
     step as touchpoint_position,

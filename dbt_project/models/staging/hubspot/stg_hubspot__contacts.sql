@@ -23,6 +23,7 @@ with source as (
             lower({{ source_column(relation, 'properties__hs_email_optout', 'varchar') }}) = 'true' as has_email_optout,
             lower({{ source_column(relation, 'properties__hs_marketable_status', 'varchar') }})
             = 'true' as is_marketable,
+            {{ source_column(relation, 'properties__hs_legal_basis', 'varchar') }} as legal_basis,
             {{ source_column(relation, 'properties__hs_merged_object_ids', 'varchar') }} as merged_object_ids,
             {{ source_column(relation, 'properties__hs_all_contact_vids', 'varchar') }} as all_contact_vids,
             cast({{ source_column(relation, 'properties__num_associated_deals', 'varchar') }} as bigint)
@@ -66,6 +67,7 @@ renamed as (
         analytics_source_data_1,
         has_email_optout,
         is_marketable,
+        legal_basis,
         merged_object_ids,
         all_contact_vids,
         num_associated_deals,
