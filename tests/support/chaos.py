@@ -1,12 +1,12 @@
 """The chaos run: thirty simulated days of the daily pipeline while a fault plan breaks things on chosen days.
 
-Each simulated day the clock moves to 06:00 UTC of the next day, that day's faults (and only those: a
-vendor's glitch is transient, so later re-pulls see clean data) are switched on, every source runs
-extract → land → load, and then every Dagster quality check runs against the warehouse with the
-faults off, as the daily build does. Crash days run the day in a subprocess that is SIGKILLed in the
-middle of the extract or of the load, then rerun. What each day shows (retries, throttles, dead
-letters, new check results) is kept as an observation, so the test can hold each fault to what it
-should have caused and write the report table from the same data.
+On each run day the clock moves to 06:00 UTC of the next day, that day's faults (and only those: a
+vendor's glitch is transient, so later re-pulls see clean data) are switched on, the day's sources run
+extract → land → load, and then every Dagster quality check of their raw tables runs against the
+warehouse with the faults off, as the daily build does. A crash runs the source in a subprocess that is
+SIGKILLed in the middle of the extract or of the load, then the day reruns it. What each day shows
+(retries, throttles, dead letters, new check results) is kept as an observation, so the test can hold
+each fault to what it should have caused and write the report table from the same data.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Literal
 from unittest import mock
 
+import dagster as dg
 import duckdb
 
 from brightcart_pipeline.assets import quality as quality_assets
@@ -32,8 +33,12 @@ from brightcart_pipeline.lake.landing import DEAD_LETTER, decode_records
 from brightcart_pipeline.lake.store import open_lake
 from brightcart_pipeline.settings import PROJECT_ROOT, Settings
 from brightcart_pipeline.simulator.faults import Fault, FaultPlan, SchemaDrift
+from brightcart_pipeline.simulator.people import is_special
 from brightcart_pipeline.simulator.server import SimulatorServer
-from brightcart_pipeline.simulator.world import WorldConfig
+from brightcart_pipeline.simulator.truth_ads import true_spend_by_ad_day, true_spend_by_campaign_day
+from brightcart_pipeline.simulator.truth_commerce import true_orders
+from brightcart_pipeline.simulator.truth_web import crm_contacts
+from brightcart_pipeline.simulator.world import US_PER_DAY, World, WorldConfig
 from brightcart_pipeline.sources import ENABLED_SOURCES
 from brightcart_pipeline.sources.base import ExtractWindow
 
@@ -59,7 +64,9 @@ class Injection:
     """One planned fault: the day its run meets it, the faults switched on, and what it must cause.
 
     `signals` are the Dagster checks (`asset/check`) that must newly fail or warn after that day's run;
-    every other day must raise none. `retries` says the HTTP layer must have ridden something out.
+    `signals_if_spend_lost` those that must when the records the fault broke carried spend (a broken record of
+    an ad that spent nothing changes no total). Every other run must raise none. `retries` says the HTTP layer
+    must have ridden something out.
     """
 
     day: int
@@ -68,6 +75,7 @@ class Injection:
     faults: tuple[Fault, ...] = ()
     crash: Crash | None = None
     signals: frozenset[str] = frozenset()
+    signals_if_spend_lost: frozenset[str] = frozenset()
     retries: bool = False
     dead_letters: bool = False
 
@@ -87,63 +95,78 @@ def _check(source: str, table: str, name: str) -> str:
 
 
 INJECTIONS: tuple[Injection, ...] = (
-    *(Injection(3, f"throttle ({dialect})", vendor, (_request(3, vendor, "throttle", count=count),), retries=True)
+    # Day 2: every vendor's throttling dialect and the transport faults, in the same run.
+    *(Injection(2, f"throttle ({dialect})", vendor, (_request(2, vendor, "throttle", count=count),), retries=True)
       for vendor, dialect, count in (
           ("google_ads", "429 RESOURCE_EXHAUSTED with a retryDelay", 2),
           ("meta_ads", "HTTP 400 code 17/80000 with usage headers", 2),
           ("shopify", "429 with Retry-After", 1),
           ("hubspot", "429 with policyName", 2),
           ("ga4", "429 RESOURCE_EXHAUSTED", 2))),
-    Injection(6, "5xx burst (503 x3)", "shopify", (_request(6, "shopify", "server_error", count=3),), retries=True),
-    Injection(6, "5xx burst (502 x2)", "hubspot", (_request(6, "hubspot", "server_error", count=2, status=502),),
+    Injection(2, "5xx burst (503 x3)", "shopify", (_request(2, "shopify", "server_error", count=3),), retries=True),
+    Injection(2, "5xx burst (502 x2)", "hubspot", (_request(2, "hubspot", "server_error", count=2, status=502),),
               retries=True),
-    Injection(6, "timeout (answers slower than the client waits)", "google_ads",
-              (_request(6, "google_ads", "slow", count=2, delay_seconds=SLOW_SECONDS),), retries=True),
-    Injection(6, "dropped connection", "meta_ads", (_request(6, "meta_ads", "drop_connection", count=2),),
+    Injection(2, "timeout (answers slower than the client waits)", "google_ads",
+              (_request(2, "google_ads", "slow", count=2, delay_seconds=SLOW_SECONDS),), retries=True),
+    Injection(2, "dropped connection", "meta_ads", (_request(2, "meta_ads", "drop_connection", count=2),),
               retries=True),
-    Injection(6, "dropped connection", "ga4", (_request(6, "ga4", "drop_connection", count=2),), retries=True),
-    Injection(10, "SIGKILL mid-extract, then rerun", "shopify",
-              (_request(10, "shopify", "slow", endpoint="orders.json", count=4, delay_seconds=1.0),),
+    Injection(2, "dropped connection", "ga4", (_request(2, "ga4", "drop_connection", count=2),), retries=True),
+    Injection(2, "duplicated records across pages", "google_ads",
+              (_data(2, "google_ads", "duplicate_records", resource="campaign", count=3),)),
+    Injection(2, "duplicated records across pages", "shopify",
+              (_data(2, "shopify", "duplicate_records", resource="orders", count=3),)),
+    Injection(2, "malformed records", "google_ads",
+              (_data(2, "google_ads", "malformed_records", resource="campaign", count=1),),
+              signals_if_spend_lost=frozenset({
+                  _check("google_ads", "campaign_metrics_daily", "reconcile_with_source")}),
+              dead_letters=True),
+    # Day 5: a crash mid-extract, malformed and withdrawn records, a new field; Google Ads re-pulls day 2 clean.
+    Injection(5, "SIGKILL mid-extract, then rerun", "shopify",
+              (_request(5, "shopify", "slow", endpoint="orders.json", count=4, delay_seconds=1.0),),
               crash="extract"),
-    Injection(12, "duplicated records across pages", "google_ads",
-              (_data(12, "google_ads", "duplicate_records", resource="campaign", count=3),)),
-    Injection(12, "duplicated records across pages", "shopify",
-              (_data(12, "shopify", "duplicate_records", resource="orders", count=3),)),
-    Injection(14, "SIGKILL mid-load, then rerun", "meta_ads", crash="load"),
-    Injection(16, "schema drift: field added", "hubspot",
-              (_data(16, "hubspot", "schema_drift", resource="contacts",
+    Injection(5, "malformed records", "meta_ads",
+              (_data(5, "meta_ads", "malformed_records", resource="insights", count=2),),
+              signals_if_spend_lost=frozenset({_check("meta_ads", "ad_insights_daily", "reconcile_with_source")}),
+              dead_letters=True),
+    Injection(5, "deleted records (events withdrawn from the export)", "ga4",
+              (_data(5, "ga4", "deleted_records", resource="events", count=2),),
+              signals=frozenset({_check("ga4", "events", "reconcile_with_source")})),
+    Injection(5, "schema drift: field added", "hubspot",
+              (_data(5, "hubspot", "schema_drift", resource="contacts",
                      drift=SchemaDrift(add="properties.loyalty_tier")),),
               signals=frozenset({_check("hubspot", "contacts", "schema_drift")})),
-    Injection(16, "schema drift: field renamed", "google_ads",
-              (_data(16, "google_ads", "schema_drift", resource="campaign",
+    # Day 15: a crash mid-load, a renamed and a retyped field (the retyped day is inside the run's lookback); the
+    # other sources re-pull their faulted days clean. A person asks to be forgotten after this run.
+    Injection(15, "SIGKILL mid-load, then rerun", "meta_ads", crash="load"),
+    Injection(15, "schema drift: field renamed", "google_ads",
+              (_data(15, "google_ads", "schema_drift", resource="campaign",
                      drift=SchemaDrift(rename={"metrics.costMicros": "spendMicros"})),),
               signals=frozenset({_check("google_ads", "campaign_metrics_daily", "schema_drift"),
                                  _check("google_ads", "campaign_metrics_daily", "expectations"),
                                  _check("google_ads", "campaign_metrics_daily", "reconcile_with_source")})),
-    Injection(16, "schema drift: field retyped", "google_ads",
-              (_data(16, "google_ads", "schema_drift", resource="ad_group_ad",
-                     drift=SchemaDrift(retype=["metrics.impressions"])),)),
-    Injection(22, "malformed records", "google_ads",
-              (_data(22, "google_ads", "malformed_records", resource="campaign", count=1),),
-              signals=frozenset({_check("google_ads", "campaign_metrics_daily", "reconcile_with_source")}),
+    # An int64 arriving as a float breaks the record contract: every retyped record is dead-lettered.
+    Injection(15, "schema drift: field retyped", "google_ads",
+              (_data(14, "google_ads", "schema_drift", resource="ad_group_ad",
+                     drift=SchemaDrift(retype=["metrics.impressions"])),),
               dead_letters=True),
-    Injection(22, "malformed records", "meta_ads",
-              (_data(22, "meta_ads", "malformed_records", resource="insights", count=2),),
-              signals=frozenset({_check("meta_ads", "ad_insights_daily", "reconcile_with_source")}),
-              dead_letters=True),
-    Injection(22, "deleted records (events withdrawn from the export)", "ga4",
-              (_data(22, "ga4", "deleted_records", resource="events", count=2),),
-              signals=frozenset({_check("ga4", "events", "reconcile_with_source")})),
 )
-FORGET_DAY = 20  # after this day's run, a person asks to be forgotten
+FORGET_DAY = 15  # after this day's run, a person asks to be forgotten
+QUIET_BEFORE_REQUEST_DAYS = 7  # longer than any source's lookback: nothing of theirs is re-pulled
 ALL = ENABLED_SOURCES
-# The days the daily pipeline runs, and for which sources. Between them the clock moves on without a run
-# (cursors and lookbacks catch up), which keeps thirty days affordable in CI.
-RUN_DAYS: tuple[tuple[int, tuple[str, ...]], ...] = (
-    (1, ALL), (3, ALL), (6, ALL), (10, ("shopify",)), (12, ("google_ads", "shopify")), (14, ("meta_ads",)),
-    (16, ("google_ads", "hubspot")), (17, ("google_ads", "hubspot")), (FORGET_DAY, ALL),
-    (22, ("google_ads", "meta_ads", "ga4")), (23, ("google_ads", "meta_ads", "ga4")), (30, ALL),
-)
+# The days the daily pipeline runs, and for which sources; then one last run once every ad day is final. Between
+# runs the clock moves on without one (cursors and lookbacks catch up), which keeps thirty days affordable in CI.
+# Every source has clean runs after its faults (the last run for all): they re-pull the faulted days and must
+# clear what the faults raised.
+RUN_DAYS: tuple[tuple[int, tuple[str, ...]], ...] = ((2, ALL), (5, ALL), (FORGET_DAY, ALL))
+
+
+def injections_on(day: int, source: str | None = None) -> list[Injection]:
+    return [i for i in INJECTIONS if i.day == day and source in (None, i.source)]
+
+
+def fired_key(fault: Fault) -> str:
+    """How a fault's count is kept in an observation: vendor, kind and the day it was planned for."""
+    return f"{fault.vendor} {fault.kind} {fault.on}"
 
 
 @dataclass
@@ -160,15 +183,18 @@ class SourceRun:
 class DayObservation:
     day: int
     sources: dict[str, SourceRun] = field(default_factory=dict)
-    faults_fired: dict[str, int] = field(default_factory=dict)  # "vendor kind" -> requests or records met
+    faults_fired: dict[str, int] = field(default_factory=dict)  # `fired_key` -> requests or records met
     failing: dict[str, str] = field(default_factory=dict)  # check -> description (failed, or passed with WARN)
     new_signals: dict[str, str] = field(default_factory=dict)  # failing now, not at the check's last run
-    crash: str | None = None  # what the killed run left behind
+    crashes: dict[str, str] = field(default_factory=dict)  # source -> what its killed run left behind
     restated_days: dict[str, list[str]] = field(default_factory=dict)  # platform -> days whose loaded spend changed
 
-    @property
-    def clean(self) -> bool:
-        return not [i for i in INJECTIONS if i.day == self.day]
+    def clean_sources(self) -> list[str]:
+        """The sources this day's run met no planned fault at."""
+        return [s for s in self.sources if not injections_on(self.day, s)]
+
+    def signals_of(self, source: str) -> set[str]:
+        return {k for k in self.new_signals if k.startswith(f"raw_{source}/")}
 
 
 @dataclass
@@ -181,12 +207,11 @@ class ChaosRun:
 
     def run_day(self, day: int, sources: tuple[str, ...], clock: dt.datetime | None = None) -> DayObservation:
         observation = DayObservation(day)
-        injections = [i for i in INJECTIONS if i.day == day]
+        injections = injections_on(day)
         self.server.context.set_clock(clock or run_clock(day))
         self.server.context.faults.replace(FaultPlan(faults=[f for i in injections for f in i.faults]))
-        crash = next((i for i in injections if i.crash), None)
-        if crash is not None:
-            observation.crash = crash_then_leave(self.settings, self.server, crash, world_day(day))
+        for crash in (i for i in injections if i.crash):
+            observation.crashes[crash.source] = crash_then_leave(self.settings, self.server, crash, world_day(day))
         last_day = min(world_day(day), CHAOS_WORLD.end - dt.timedelta(days=1))
         window = ExtractWindow(CHAOS_WORLD.first_utc_day, last_day + dt.timedelta(days=1))
         for source in sources:
@@ -195,7 +220,7 @@ class ChaosRun:
                 result.requests, result.throttled, result.retried, sum(result.landed.values()),
                 sum(result.rejected.values()), result.loaded_total)
         observation.restated_days = self.restatements(sources)
-        observation.faults_fired = {f"{v} {k}": n for (v, k, _), n in self.server.context.faults.fired.items()}
+        observation.faults_fired = {f"{v} {k} {on}": n for (v, k, on), n in self.server.context.faults.fired.items()}
         self.server.context.faults.replace(FaultPlan())  # the glitch is over: checks see the vendor's truth
         observation.failing = failing_checks(self.settings, sources)
         observation.new_signals = {k: v for k, v in observation.failing.items() if k not in self.check_state}
@@ -204,7 +229,6 @@ class ChaosRun:
         self.check_state.update(observation.failing)
         self.days.append(observation)
         return observation
-
 
     def restatements(self, sources: tuple[str, ...]) -> dict[str, list[str]]:
         """Days whose loaded spend a run changed: the platforms' late restatements arriving."""
@@ -242,14 +266,18 @@ def shared_warehouse(settings: Settings) -> Iterator[None]:
 
 
 def failing_checks(settings: Settings, sources: tuple[str, ...]) -> dict[str, str]:
-    """The Dagster quality checks of `sources`' raw tables that failed or warned, with their description."""
+    """The Dagster quality checks of `sources`' raw tables that failed or warned, with their description.
+
+    Each check's own body runs, as the definition holds it: invoking it through Dagster adds an ephemeral
+    instance per call, which costs ten times the check itself and would make a round of sixty checks take a minute.
+    """
     found: dict[str, str] = {}
     with shared_warehouse(settings):
         for check in quality_assets.quality_checks:
             (key,) = check.check_keys
             if key.asset_key.path[0].removeprefix("raw_") not in sources:
                 continue
-            result = check()
+            result: dg.AssetCheckResult = check.node_def.compute_fn.decorated_fn()  # type: ignore[union-attr]
             if not result.passed or result.severity.value == "WARN":
                 found[key.to_user_string()] = result.description or ""
     return found
@@ -316,6 +344,29 @@ def crash_then_leave(settings: Settings, server: SimulatorServer, injection: Inj
     return f"killed mid-{crash} after landing {landed} page file(s)"
 
 
+def quiet_customer(world: World, request_us: int, final_us: int) -> tuple[int, str]:
+    """A person with orders and a CRM contact by the request and no activity from a week before it to the end
+    (no order placed or changed, no contact touch, no visit): none of their records is extracted again after they
+    are erased, so the warehouse must stay without them. Returns the person and their contact's email."""
+    since = request_us - QUIET_BEFORE_REQUEST_DAYS * US_PER_DAY
+    contacts = crm_contacts(world, final_us).values()
+    busy = {o.person_id for o in true_orders(world, final_us) if o.updated_us >= since}
+    busy |= {c.person_id for c in contacts if c.last_modified_us >= since}
+    for day in world.days():
+        sessions = day.sessions
+        assert sessions is not None
+        busy |= {int(p) for p in sessions.person_id[sessions.start_ts >= since]}
+    buyers = {o.person_id for o in true_orders(world, request_us) if not o.is_test}
+    emails = {c.person_id: c.email for c in contacts if c.merged_into is None}
+    pid = min(p for p in (buyers & set(emails)) - busy if not is_special(p))
+    return pid, emails[pid]
+
+
+def query(settings: Settings, sql: str) -> list[tuple]:
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        return con.sql(sql).fetchall()
+
+
 # -- dead letters and the report ---------------------------------------------------------------------------
 def dead_letters(settings: Settings) -> list[dict]:
     lake = open_lake(settings)
@@ -348,25 +399,52 @@ def _kind(injection: Injection) -> str:
     return injection.faults[0].kind
 
 
-def _detection(observation: DayObservation, injection: Injection, letters: int) -> str:
+def letters_of(letters: list[dict], fault: Fault) -> list[dict]:
+    """The dead letters a data fault's records became: its vendor's, landed for its data day."""
+    return [e for e in letters if e["source"] == fault.vendor and f"/dt={fault.on}/" in e["raw_file"]]
+
+
+# The true spend (micros) of the row a dead-lettered metrics record stood for.
+SPEND_OF_LETTER = {
+    "google_ads": lambda world, r: true_spend_by_campaign_day(world, "google_ads").get(
+        (str(r["campaign"]["id"]), r["segments"]["date"]), 0),
+    "meta_ads": lambda world, r: true_spend_by_ad_day(world, "meta_ads").get((r["ad_id"], r["date_start"]), 0),
+}
+
+
+def expected_signals(injection: Injection, letters: list[dict], world: World) -> frozenset[str]:
+    """The checks an injection must raise: its own, and those that depend on whether it lost spend."""
+    if not injection.signals_if_spend_lost:
+        return injection.signals
+    spend = SPEND_OF_LETTER[injection.source]
+    lost = sum(spend(world, e["record"]) for f in injection.faults for e in letters_of(letters, f))
+    return injection.signals | (injection.signals_if_spend_lost if lost else frozenset())
+
+
+def _happened(observation: DayObservation, injection: Injection) -> str:
+    if injection.crash:
+        return observation.crashes.get(injection.source, "no crash")
+    met = [f"{observation.faults_fired.get(fired_key(f), 0)} x {f.kind}" for f in injection.faults]
+    return ", ".join(met)
+
+
+def _detection(observation: DayObservation, injection: Injection, letters: list[dict], world: World) -> str:
     found = []
     run = observation.sources.get(injection.source, SourceRun())
-    if run.throttled or run.retried:
+    if injection.retries:
         found.append(f"HTTP layer: {run.throttled} throttled, {run.retried} retried")
-    checks = sorted(k for k in observation.new_signals if k.startswith(f"raw_{injection.source}/"))
-    found += [f"check `{k}`" for k in checks]
+    expected = expected_signals(injection, letters, world)
+    found += [f"check `{k}`" for k in sorted(expected & observation.signals_of(injection.source))]
     if injection.dead_letters:
-        found.append(f"{letters} dead letter(s)")
-    if observation.crash:
+        found.append(f"{sum(len(letters_of(letters, f)) for f in injection.faults)} dead letter(s)")
+    if injection.crash:
         found.append("rerun after the kill")
     return "; ".join(found) or "no check needed: the final state equals the truth"
 
 
 def write_report(run: ChaosRun, path: Path) -> None:
     """docs/chaos.md, generated from the run's observations (never edited by hand)."""
-    letters: dict[str, int] = {}
-    for entry in dead_letters(run.settings):
-        letters[entry["source"]] = letters.get(entry["source"], 0) + 1
+    letters = dead_letters(run.settings)
     observed = {o.day: o for o in run.days}
     lines = [
         "# Chaos run",
@@ -381,11 +459,9 @@ def write_report(run: ChaosRun, path: Path) -> None:
     ]
     for injection in INJECTIONS:
         observation = observed[injection.day]
-        met = [f"{n} x {key.split(' ', 1)[1]}" for key, n in observation.faults_fired.items()
-               if key.startswith(f"{injection.source} ") and any(f.kind in key for f in injection.faults)]
-        happened = observation.crash if injection.crash else ", ".join(met)
-        lines.append(f"| {injection.kind} | day {injection.day} / {injection.source} | {happened} | "
-                     f"{_detection(observation, injection, letters.get(injection.source, 0))} | "
+        lines.append(f"| {injection.kind} | day {injection.day} / {injection.source} | "
+                     f"{_happened(observation, injection)} | "
+                     f"{_detection(observation, injection, letters, run.server.world)} | "
                      f"{RESPONSE[_kind(injection)]} |")
     for observation in run.days:
         for platform, days in observation.restated_days.items():
@@ -393,8 +469,11 @@ def write_report(run: ChaosRun, path: Path) -> None:
                          f"earlier day(s) changed ({', '.join(days[:3])}{'…' if len(days) > 3 else ''}) | "
                          "loaded spend compared run over run | lookback re-pull merged the final numbers |")
     lines.append(f"| deletion request | day {FORGET_DAY} / all | one person forgotten (`brightcart forget --queue`) "
-                 "| audit trail in `privacy.deletion_audit` | lake files rewritten, raw rows deleted, marts rebuilt |")
-    clean = [str(o.day) for o in run.days if o.clean]
-    noisy = {o.day: sorted(o.new_signals) for o in run.days if o.clean and o.new_signals}
-    lines += ["", f"Clean days ({', '.join(clean)}) raised {noisy if noisy else 'no check'}.", ""]
+                 "| audit trail in `privacy.deletion_audit` | lake files rewritten, raw rows deleted (tombstones "
+                 "in `privacy.erased_records` for reconciliation), marts rebuilt |")
+    clean = {o.day: o.clean_sources() for o in run.days if o.clean_sources()}
+    noisy = {f"day {o.day} / {s}": sorted(o.signals_of(s)) for o in run.days for s in o.clean_sources()
+             if o.signals_of(s)}
+    lines += ["", "Runs without a planned fault: " + "; ".join(f"day {d}: {', '.join(s)}" for d, s in clean.items())
+              + f". They raised {noisy if noisy else 'no check'}.", ""]
     path.write_text("\n".join(lines))
