@@ -386,7 +386,11 @@ RESPONSE = {
     "crash_extract": "rerun resumed from the last committed cursor; pages landed twice merged on the primary key",
     "crash_load": "rerun finished the pending load package first; merge on the primary key kept rows single",
     "duplicate_records": "landed as received; the merge on the primary key kept one row per key",
-    "schema_drift": "new fields kept as new raw columns (staging ignores them); the day re-pulled clean later",
+    "schema_drift": "the new field kept as a new raw column (staging ignores it until modelled)",
+    "schema_drift_rename": "the field landed under its new name and the column the models use went empty: the "
+                           "blocking checks stop the marts below it until the lookback re-pull restores the day",
+    "schema_drift_retype": "records breaking the contract (an int64 as a float) dead-lettered with the reason; the "
+                           "lookback re-pull loaded them whole",
     "malformed_records": "dead-lettered with the reason; the lookback re-pull loaded the record whole",
     "deleted_records": "reconciliation against the vendor's own report flagged the day; the late-arrival "
                        "re-pull restored the events",
@@ -396,7 +400,10 @@ RESPONSE = {
 def _kind(injection: Injection) -> str:
     if injection.crash:
         return f"crash_{injection.crash}"
-    return injection.faults[0].kind
+    fault = injection.faults[0]
+    if fault.kind == "schema_drift" and (fault.drift.rename or fault.drift.retype):
+        return "schema_drift_rename" if fault.drift.rename else "schema_drift_retype"
+    return fault.kind
 
 
 def letters_of(letters: list[dict], fault: Fault) -> list[dict]:
@@ -437,6 +444,8 @@ def _detection(observation: DayObservation, injection: Injection, letters: list[
     found += [f"check `{k}`" for k in sorted(expected & observation.signals_of(injection.source))]
     if injection.dead_letters:
         found.append(f"{sum(len(letters_of(letters, f)) for f in injection.faults)} dead letter(s)")
+    if injection.signals_if_spend_lost and expected == injection.signals:
+        found.append("no reconciliation difference: the broken rows' ads spent nothing that day")
     if injection.crash:
         found.append("rerun after the kill")
     return "; ".join(found) or "no check needed: the final state equals the truth"
@@ -469,8 +478,9 @@ def write_report(run: ChaosRun, path: Path) -> None:
                          f"earlier day(s) changed ({', '.join(days[:3])}{'…' if len(days) > 3 else ''}) | "
                          "loaded spend compared run over run | lookback re-pull merged the final numbers |")
     lines.append(f"| deletion request | day {FORGET_DAY} / all | one person forgotten (`brightcart forget --queue`) "
-                 "| audit trail in `privacy.deletion_audit` | lake files rewritten, raw rows deleted (tombstones "
-                 "in `privacy.erased_records` for reconciliation), marts rebuilt |")
+                 "| audit trail in `privacy.deletion_audit`; later reconciliations stay clean | lake files rewritten, "
+                 "raw rows deleted (tombstones in `privacy.erased_records` keep the vendors' totals reconcilable), "
+                 "marts rebuilt |")
     clean = {o.day: o.clean_sources() for o in run.days if o.clean_sources()}
     noisy = {f"day {o.day} / {s}": sorted(o.signals_of(s)) for o in run.days for s in o.clean_sources()
              if o.signals_of(s)}
