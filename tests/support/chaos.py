@@ -475,7 +475,7 @@ def write_report(run: ChaosRun, path: Path) -> None:
     for observation in run.days:
         for platform, days in observation.restated_days.items():
             lines.append(f"| late restatement | day {observation.day} / {platform} | spend of {len(days)} "
-                         f"earlier day(s) changed ({', '.join(days[:3])}{'…' if len(days) > 3 else ''}) | "
+                         f"earlier day(s) changed ({', '.join(sorted(days)[:3])}{'…' if len(days) > 3 else ''}) | "
                          "loaded spend compared run over run | lookback re-pull merged the final numbers |")
     lines.append(f"| deletion request | day {FORGET_DAY} / all | one person forgotten (`brightcart forget --queue`) "
                  "| audit trail in `privacy.deletion_audit`; later reconciliations stay clean | lake files rewritten, "
