@@ -21,7 +21,8 @@ import pytest
 from brightcart_pipeline.assets import quality as quality_assets
 from brightcart_pipeline.assets.transform import dbt_env
 from brightcart_pipeline.ingest import run_ingest
-from brightcart_pipeline.lake.landing import RecordContract
+from brightcart_pipeline.lake.landing import RAW, RecordContract, lake_key, new_landing_id
+from brightcart_pipeline.privacy.deletion import ensure_schema, record_erasures
 from brightcart_pipeline.quality import expectations, reconciliation
 from brightcart_pipeline.quality.baselines import DayShare, trailing_share_breaches, weekday_breaches
 from brightcart_pipeline.quality.duplicates import duplicate_keys
@@ -35,7 +36,7 @@ from brightcart_pipeline.simulator.server import SimulatorServer
 from brightcart_pipeline.simulator.truth_commerce import true_orders
 from brightcart_pipeline.simulator.world import WorldConfig
 from brightcart_pipeline.sources import google_ads, hubspot, meta_ads
-from brightcart_pipeline.sources.base import ExtractWindow, ResourceSpec
+from brightcart_pipeline.sources.base import ExtractWindow, ResourceSpec, resource
 from brightcart_pipeline.warehouse import connect
 from tests.conftest import settings_for
 
@@ -189,6 +190,82 @@ def test_schema_drift_fails_on_a_retyped_column(tmp_path):
         outcome = schema_drift(con, RawTable("probe", spec))
     assert not outcome.passed
     assert "column 'total' changed type (values now land in 'total__v_text')" in outcome.description
+
+
+def hubspot_contact(contact_id: int, merged: str | None = None) -> dict:
+    moment = "2026-10-01T09:00:00.000Z"
+    return {"id": str(contact_id), "createdAt": moment, "updatedAt": moment,
+            "properties": {"lastmodifieddate": moment, "hs_merged_object_ids": merged}}
+
+
+def probe_pipeline(folder: Path) -> dlt.Pipeline:
+    return dlt.pipeline(pipeline_name="probe", destination=dlt.destinations.duckdb(str(folder / "w.duckdb")),
+                        dataset_name="raw_hubspot", pipelines_dir=str(folder / "dlt"))
+
+
+def test_a_documented_hubspot_property_getting_its_first_value_is_not_drift(tmp_path):
+    """HubSpot sends `hs_merged_object_ids` as null until a contact absorbs a duplicate: the declared column
+    exists from the first load, so the first merge is no new field. Undeclared, the same loads warn."""
+    def drift_after_first_merge(spec: ResourceSpec, folder: Path) -> reconciliation.CheckOutcome:
+        pipeline = probe_pipeline(folder)
+        pipeline.run(resource(spec, [[hubspot_contact(1)]]))
+        pipeline.run(resource(spec, [[hubspot_contact(2, merged="1")]]))
+        with duckdb.connect(str(folder / "w.duckdb"), read_only=True) as con:
+            return schema_drift(con, RawTable("hubspot", spec))
+
+    declared = drift_after_first_merge(hubspot.CONTACTS, tmp_path / "declared")
+    assert declared.passed and declared.severity != "WARN", declared.description
+    undeclared = drift_after_first_merge(
+        ResourceSpec(name="contacts", primary_key=("id",), contract=hubspot.CONTACTS.contract), tmp_path / "bare")
+    assert undeclared.severity == "WARN" and "properties__hs_merged_object_ids" in undeclared.description
+
+
+def test_a_table_receiving_its_first_rows_is_not_drift(tmp_path):
+    """Archived deals stay empty until a deal is archived: the schema knew the table (its declared hints) before
+    any row came, and its first rows are its first shape."""
+    pipeline = probe_pipeline(tmp_path)
+    # An empty page, as the archived listing answers: the table enters the schema with its hints only.
+    pipeline.run([resource(hubspot.CONTACTS, [[hubspot_contact(1)]]), resource(hubspot.ARCHIVED_DEALS, [[]])])
+    archived = {"id": "7", "archivedAt": "2026-10-02T09:00:00.000Z", "archived": True,
+                "properties": {"dealname": "upsell", "amount": "10.00"}}
+    pipeline.run([resource(hubspot.CONTACTS, [[hubspot_contact(2)]]), resource(hubspot.ARCHIVED_DEALS, [[archived]])])
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        outcome = schema_drift(con, RawTable("hubspot", hubspot.ARCHIVED_DEALS))
+        rows = con.sql("select count(*) from raw_hubspot.archived_deals").fetchone()[0]
+    assert rows == 1
+    assert outcome.passed and outcome.severity != "WARN", outcome.description
+
+
+def test_reconciliation_counts_records_erased_on_request_as_the_vendor_still_does(clean, server, tmp_path,
+                                                                                  monkeypatch):
+    """A forgotten person's contact and order are gone from raw while HubSpot and Shopify still count them:
+    without their tombstones both reconciliations fail, with them both pass."""
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(clean.warehouse_path, copy)
+    settings = settings_for(tmp_path, server, duckdb_path=copy)
+    use_settings(monkeypatch, settings)
+    shopify_check = quality_assets.shopify_orders_reconcile
+    with duckdb.connect(str(copy)) as con:
+        contact_id, created = con.sql("select id, created_at from raw_hubspot.contacts order by id limit 1").fetchone()
+        (order_id,) = con.sql("select id from raw_shopify.orders order by id limit 1").fetchone()
+        con.execute("delete from raw_hubspot.contacts where id = ?", [contact_id])
+        con.execute("delete from raw_shopify.orders where id = ?", [order_id])
+        assert not reconciliation.hubspot_contacts(con, hubspot.build_client(settings)).passed
+    assert not shopify_check().passed
+
+    landing = new_landing_id()
+    removed = {lake_key(RAW, "hubspot", "contacts", WORLD.start, landing, 1): [{"id": str(contact_id),
+                                                                               "createdAt": created.isoformat()}],
+               # landed twice, one record
+               lake_key(RAW, "shopify", "orders", WORLD.start, landing, 2): [{"id": order_id}] * 2}
+    with duckdb.connect(str(copy)) as con:
+        ensure_schema(con)
+        assert record_erasures(con, "request-1", removed) == 2
+        outcome = reconciliation.hubspot_contacts(con, hubspot.build_client(settings))
+        assert outcome.passed, outcome.description
+        assert outcome.metadata["erased"] == 1
+    result = shopify_check()
+    assert result.passed and result.metadata["erased_on_request"].value == 1
 
 
 # -- duplicates ----------------------------------------------------------------------------------------------

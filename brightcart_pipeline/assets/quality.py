@@ -110,17 +110,22 @@ def _reconcile_checks() -> list[dg.AssetChecksDefinition]:
 
 
 @dg.asset_check(asset=dg.AssetKey(["raw_shopify", "orders"]), blocking=True, automation_condition=after_ingest(),
-                description="Raw orders equal Shopify's own orders/count.json (status=any); tolerance zero.")
+                description="Raw orders (plus those erased on request) equal Shopify's own orders/count.json "
+                            "(status=any); tolerance zero.")
 def shopify_orders_reconcile() -> dg.AssetCheckResult:
     settings = get_settings()
     count_path = f"/admin/api/{API_VERSION}/orders/count.json"
     reported = build_client(settings).get_json(count_path, {"status": "any"})["count"]
     with warehouse() as con:
         loaded, distinct = con.sql("select count(*), count(distinct id) from raw_shopify.orders").fetchone()
+        erased = reconciliation.erased_records(con, "shopify", "orders")
     return dg.AssetCheckResult(
-        passed=loaded == reported and distinct == loaded,
-        metadata={"shopify_count": reported, "warehouse_rows": loaded, "distinct_ids": distinct},
-        description=None if loaded == reported else f"warehouse has {loaded} orders, Shopify reports {reported}",
+        passed=loaded + erased == reported and distinct == loaded,
+        metadata={"shopify_count": reported, "warehouse_rows": loaded, "distinct_ids": distinct,
+                  "erased_on_request": erased},
+        description=None if loaded + erased == reported else
+        f"warehouse has {loaded} orders{f' and erased {erased} on request' if erased else ''}, "
+        f"Shopify reports {reported}",
     )
 
 

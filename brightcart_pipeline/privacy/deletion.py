@@ -54,7 +54,20 @@ create table if not exists privacy.deletion_audit (
     step varchar not null,
     detail varchar
 );
+create table if not exists privacy.erased_records (
+    request_id varchar not null,
+    source varchar not null,
+    resource varchar not null,
+    record_key_hash varchar not null,
+    created_at timestamptz,
+    report_day varchar,
+    session_hash varchar
+);
 """
+# What reconciliation compares a vendor's totals by: when a record was created (HubSpot objects, Shopify orders),
+# and for GA4 events the export day and the session they count towards.
+CREATED_AT_FIELDS = ("createdAt", "created_at")
+MERGED_IDS_PROPERTY = "hs_merged_object_ids"  # a HubSpot survivor names the contacts merged into it
 
 
 def identifier_hash(identifier_type: str, value: str, salt: str = "brightcart") -> str:
@@ -228,6 +241,42 @@ def delete_from_raw(con: duckdb.DuckDBPyConnection, removed: dict[str, list[dict
                 deleted += len(con.execute(f'delete from {schema}."{resource}" where {where} returning 1',
                                            values).fetchall())
     return deleted
+
+
+def record_erasures(con: duckdb.DuckDBPyConnection, request_id: str,
+                    removed: dict[str, list[dict[str, Any]]]) -> int:
+    """Keep a tombstone (a hash of the key, what the vendor counts it by) per erased raw record the vendor still
+    counts in its own totals, so reconciliation knows how many the warehouse left out on purpose. A contact merged
+    into another is not counted by HubSpot (only its survivor is)."""
+    tombstones: dict[tuple[str, str, str], tuple[str | None, str | None, str | None]] = {}
+    merged_away = {merged for records in removed.values() for record in records
+                   for merged in str((record.get("properties") or {}).get(MERGED_IDS_PROPERTY) or "").split(";")
+                   if merged}
+    for key, records in removed.items():
+        parsed = LakeKey.parse(key)
+        spec = next((s for s in source_module(parsed.source).RESOURCES if s.name == parsed.resource), None)
+        if spec is None:
+            continue
+        for record in records:
+            if parsed.source == "hubspot" and str(record.get("id")) in merged_away:
+                continue
+            record_key = ":".join(str(_normalised_value(record, c)) for c in spec.primary_key)
+            tombstones[(parsed.source, parsed.resource,
+                        identifier_hash(f"{parsed.source}.{parsed.resource}", record_key))] = _counted_by(record)
+    if tombstones:
+        con.executemany("insert into privacy.erased_records values (?, ?, ?, ?, ?::timestamptz, ?, ?)",
+                        [[request_id, *key, *counted_by] for key, counted_by in tombstones.items()])
+    return len(tombstones)
+
+
+def _counted_by(record: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """A record's creation time, GA4 export day and a hash of its GA4 session (never the ids themselves)."""
+    created = next((record[f] for f in CREATED_AT_FIELDS if isinstance(record.get(f), str)), None)
+    session = next((p.get("value", {}).get("int_value") for p in record.get("event_params") or []
+                    if isinstance(p, dict) and p.get("key") == "ga_session_id"), None)
+    session_hash = (identifier_hash("ga4.session", f"{record.get('user_pseudo_id')}:{session}")
+                    if session is not None else None)
+    return created, record.get("event_date"), session_hash
 
 
 def purge_loaded_packages(pipelines_dir: Path) -> int:

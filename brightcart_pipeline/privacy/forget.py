@@ -12,6 +12,7 @@ from brightcart_pipeline.privacy.deletion import (
     mark,
     pending_requests,
     purge_loaded_packages,
+    record_erasures,
     resolve_person,
     scrub_lake,
     status_of,
@@ -41,7 +42,8 @@ def process_deletion_requests(settings: Settings, rebuild: bool = True) -> Forge
             removed = scrub_lake(lake, erasure)
             audit(con, request.request_id, "lake_rewritten", f"{len(removed)} raw file(s)")
             deleted = delete_from_raw(con, removed)
-            audit(con, request.request_id, "raw_deleted", f"{deleted} row(s)")
+            erased = record_erasures(con, request.request_id, removed)
+            audit(con, request.request_id, "raw_deleted", f"{deleted} row(s) of {erased} record(s)")
             purged = purge_loaded_packages(settings.dlt_pipelines_dir)
             audit(con, request.request_id, "load_packages_purged", f"{purged} package(s)")
             mark(con, request, "raw_done")

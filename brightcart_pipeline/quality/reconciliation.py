@@ -5,11 +5,15 @@
 | Google Ads | GAQL daily cost_micros per date (FROM campaign, summed)   | campaign_metrics_daily            |
 | Meta Ads   | insights level=account, time_increment=1: spend per day   | ad_insights_daily summed          |
 | HubSpot    | contacts search `total` (created before the cursor)       | contacts − archived − merged-away |
+|            |                                                           | + erased on request               |
 | GA4        | Data API runReport eventCount / sessions per date         | export events (internal excluded) |
-| Shopify    | orders/count.json (status=any)                            | orders (in `assets/quality.py`)   |
+|            |                                                           | + erased on request               |
+| Shopify    | orders/count.json (status=any)                            | orders + erased on request        |
 
 Both sides are read at the same moment, so platform restatements between extract and check show up
-as differences: the checks run straight after the ingest they belong to.
+as differences: the checks run straight after the ingest they belong to. Records erased for a deletion
+request are gone from raw while the vendor still counts them: their tombstones
+(`privacy.erased_records`) are added back to the warehouse side.
 """
 
 from __future__ import annotations
@@ -41,6 +45,17 @@ def compare_daily(subject: str, reported: Mapping[Any, Number], loaded: Mapping[
     if problems:
         return CheckOutcome.failed(problems, f"{subject} differs from the source", **summary)
     return CheckOutcome.ok(f"{subject} equals the source on every day", **summary)
+
+
+def erased_records(con: duckdb.DuckDBPyConnection, source: str, resource: str,
+                   created_before: dt.datetime | None = None) -> int:
+    """Records of `source.resource` erased for deletion requests (created before `created_before`, if given)."""
+    if not table_exists(con, "privacy", "erased_records"):
+        return 0
+    row = con.execute("select count(distinct record_key_hash) from privacy.erased_records "
+                      "where source = ? and resource = ? and (?::timestamptz is null or created_at < ?::timestamptz)",
+                      [source, resource, created_before, created_before]).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _date_range(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[dt.date, dt.date] | None:
@@ -93,7 +108,7 @@ def meta_ads_spend(con: duckdb.DuckDBPyConnection, client: VendorClient, setting
 def hubspot_contacts(con: duckdb.DuckDBPyConnection, client: VendorClient) -> CheckOutcome:
     """Search `total` of contacts created before the newest modification loaded (all of which raw must hold)
     against raw contacts, less those since archived (search never returns them) and those merged away
-    (a survivor's `hs_merged_object_ids` names them; HubSpot lists only the survivor)."""
+    (a survivor's `hs_merged_object_ids` names them; HubSpot lists only the survivor), plus those erased."""
     table = "raw_hubspot.contacts"
     if not table_exists(con, "raw_hubspot", "contacts"):
         return CheckOutcome.ok(f"{table} has not been loaded yet")
@@ -116,13 +131,14 @@ def hubspot_contacts(con: duckdb.DuckDBPyConnection, client: VendorClient) -> Ch
     body = {"filterGroups": [{"filters": [{"propertyName": "createdate", "operator": "LT", "value": str(cutoff_ms)}]}],
             "properties": ["hs_object_id"], "limit": 1}
     reported = int(client.post_json("/crm/v3/objects/contacts/search", body)["total"])
+    n_erased = erased_records(con, "hubspot", "contacts", created_before=cutoff[0])
     metadata = {"table": table, "hubspot_total": reported, "warehouse_contacts": loaded, "archived": n_archived,
-                "merged_away": n_merged, "created_before": str(cutoff[0])}
-    if reported == loaded:
+                "merged_away": n_merged, "erased": n_erased, "created_before": str(cutoff[0])}
+    if reported == loaded + n_erased:
         return CheckOutcome.ok(f"{table} equals HubSpot's search total ({reported})", **metadata)
     return CheckOutcome.failed([f"HubSpot reports {reported} contacts created before {cutoff[0]}, warehouse has "
-                                f"{loaded} (after removing {n_archived} archived and {n_merged} merged away)"],
-                               f"{table} differs from HubSpot", **metadata)
+                                f"{loaded} (after removing {n_archived} archived and {n_merged} merged away) and "
+                                f"erased {n_erased} on request"], f"{table} differs from HubSpot", **metadata)
 
 
 GA4_SESSION_ID = ("list_filter(from_json(event_params, "
@@ -134,7 +150,8 @@ GA4_INTERNAL = ("len(list_filter(from_json(event_params, '[{\"key\": \"VARCHAR\"
 
 def ga4_report(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
     """Events and sessions per date in the export against the Data API report landed beside it
-    (`report_daily_sessions`). The report filters internal traffic, so the export side does too."""
+    (`report_daily_sessions`). The report filters internal traffic, so the export side does too; events erased
+    on request still count in the report, so their tombstones count on the export side."""
     if not (table_exists(con, "raw_ga4", "events") and table_exists(con, "raw_ga4", "report_daily_sessions")):
         return CheckOutcome.ok("raw_ga4 events or report_daily_sessions has not been loaded yet")
     reported: dict[tuple[str, str], int] = {}
@@ -147,6 +164,12 @@ def ga4_report(con: duckdb.DuckDBPyConnection) -> CheckOutcome:
             f"select event_date, count(*), count(distinct (user_pseudo_id, {GA4_SESSION_ID})) from raw_ga4.events "
             f"where not coalesce({GA4_INTERNAL}, false) group by 1").fetchall():
         loaded[(day, "events")], loaded[(day, "sessions")] = int(events), int(sessions)
+    if table_exists(con, "privacy", "erased_records"):
+        for day, events, sessions in con.execute(
+                "select report_day, count(distinct record_key_hash), count(distinct session_hash) "
+                "from privacy.erased_records where source = 'ga4' and resource = 'events' group by 1").fetchall():
+            loaded[(day, "events")] = loaded.get((day, "events"), 0) + int(events)
+            loaded[(day, "sessions")] = loaded.get((day, "sessions"), 0) + int(sessions)
     return compare_daily("raw_ga4.events per date (events, sessions)", reported, loaded,
                          table="raw_ga4.events", report_table="raw_ga4.report_daily_sessions")
 

@@ -30,6 +30,12 @@ def _table_columns(stored: dict, table: str) -> set[str]:
     return {c for c in stored.get("tables", {}).get(table, {}).get("columns", {}) if not c.startswith("_dlt")}
 
 
+def _had_data(stored: dict, table: str) -> bool:
+    """Whether the table had received rows by this schema version: before that it holds only the resource's
+    declared hints, and its first rows are its first shape, not drift from one."""
+    return bool(stored.get("tables", {}).get(table, {}).get("x-normalizer", {}).get("seen-data"))
+
+
 def latest_load_id(con: duckdb.DuckDBPyConnection, table: RawTable) -> str | None:
     row = con.execute(f"select max(_dlt_load_id) from {table.qualified}").fetchone()
     return row[0] if row else None
@@ -42,8 +48,9 @@ def schema_drift(con: duckdb.DuckDBPyConnection, table: RawTable) -> CheckOutcom
     versions = schema_versions(con, table.schema)
     newest = _table_columns(versions[0], table.name) if versions else columns_of(con, table.schema, table.name)
     previous = _table_columns(versions[1], table.name) if len(versions) > 1 else newest
-    # A table new in the newest version has no earlier shape to drift from.
-    added = sorted(newest - previous) if previous else []
+    # A table whose first rows came in the newest version has no earlier shape to drift from.
+    had_shape = len(versions) < 2 or _had_data(versions[1], table.name)
+    added = sorted(newest - previous) if previous and had_shape else []
     present = columns_of(con, table.schema, table.name)
     load_id = latest_load_id(con, table)
     problems: list[str] = []

@@ -38,9 +38,13 @@ class ResourceSpec:
     contract: RecordContract
     json_columns: tuple[str, ...] = ()
     write_disposition: str = "merge"
+    # Documented text fields the vendor sends as null until a record has one: declared, so their column exists
+    # from the first load and the first value to arrive is not mistaken for schema drift.
+    optional_text_columns: tuple[str, ...] = ()
 
     def hints(self) -> dict[str, Any]:
         columns: dict[str, dict[str, Any]] = {c: {"data_type": "json"} for c in self.json_columns}
+        columns |= {c: {"data_type": "text", "nullable": True} for c in self.optional_text_columns}
         # Several versions of one key in a load (updates, restatements): the last landed wins.
         columns[LANDING_ID_COLUMN] = {"data_type": "text", "dedup_sort": "desc"}
         columns[LAKE_FILE_COLUMN] = {"data_type": "text"}

@@ -49,6 +49,9 @@ CONTACT_PROPERTIES = (
     "hs_analytics_source_data_1", "createdate", "lastmodifieddate", "hs_object_id", "hs_email_optout",
     "hs_marketable_status", "hs_legal_basis", "hs_merged_object_ids", "hs_all_contact_vids", "num_associated_deals",
 )
+# Contact properties HubSpot sends as null until a contact has one (a source detail, a legal basis, a merge, a deal).
+OPTIONAL_CONTACT_COLUMNS = tuple(f"properties__{p}" for p in (
+    "hs_analytics_source_data_1", "hs_legal_basis", "hs_merged_object_ids", "num_associated_deals"))
 DEAL_PROPERTIES = (
     "dealname", "amount", "deal_currency_code", "dealstage", "pipeline", "closedate", "createdate",
     "hs_lastmodifieddate", "hs_object_id", "hs_is_closed", "hs_is_closed_won",
@@ -59,6 +62,7 @@ CONTACTS = ResourceSpec(
     primary_key=("id",),
     contract=RecordContract(required=("id", "createdAt", "updatedAt", "properties.lastmodifieddate"),
                             integer_strings=("id",)),
+    optional_text_columns=OPTIONAL_CONTACT_COLUMNS,
 )
 DEALS = ResourceSpec(
     name="deals",
@@ -75,6 +79,7 @@ CONTACT_DEAL_ASSOCIATIONS = ResourceSpec(
 ARCHIVED_CONTACTS = ResourceSpec(
     name="archived_contacts", primary_key=("id",),
     contract=RecordContract(required=("id", "archivedAt"), integer_strings=("id",)),
+    optional_text_columns=OPTIONAL_CONTACT_COLUMNS,
 )
 ARCHIVED_DEALS = ResourceSpec(
     name="archived_deals", primary_key=("id",),
