@@ -86,12 +86,13 @@ def explain_open_error(settings: Settings, error: duckdb.Error) -> Exception:
 
 def dbt_connection_env(settings: Settings) -> dict[str, str]:
     """What dbt's local profile attaches: the file, its catalog and (as a dbt secret, kept out of dbt's logs)
-    the key. An empty key attaches the file unencrypted."""
-    return {
-        "DBT_BRIGHTCART_DUCKDB_PATH": str(settings.warehouse_path),
-        "DBT_BRIGHTCART_DUCKDB_CATALOG": warehouse_catalog(settings),
-        "DBT_ENV_SECRET_BRIGHTCART_WAREHOUSE_KEY": warehouse_key(settings) or "",
-    }
+    the key. Without the key variable the file is attached unencrypted; set to an empty string it is not
+    (dbt hands the secret's value over after rendering, so the profile cannot test it)."""
+    env = {"DBT_BRIGHTCART_DUCKDB_PATH": str(settings.warehouse_path),
+           "DBT_BRIGHTCART_DUCKDB_CATALOG": warehouse_catalog(settings)}
+    if key := warehouse_key(settings):
+        env["DBT_ENV_SECRET_BRIGHTCART_WAREHOUSE_KEY"] = key
+    return env
 
 
 def dlt_destination(settings: Settings) -> Any:
