@@ -41,6 +41,10 @@ class IngestResult:
 
 
 def make_pipeline(settings: Settings, source: Source) -> dlt.Pipeline:
+    # Arrow tables (the columnar hot path) get the same row id and load id columns dict rows get: the raw
+    # tables keep one shape, and the quality checks read `_dlt_load_id`.
+    for column_setting in ("add_dlt_id", "add_dlt_load_id"):
+        dlt.config[f"normalize.parquet_normalizer.{column_setting}"] = True
     return dlt.pipeline(
         pipeline_name=f"brightcart_{source}",
         destination=dlt_destination(settings),

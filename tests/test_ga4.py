@@ -33,7 +33,7 @@ from brightcart_pipeline.simulator.truth_web import (
 )
 from brightcart_pipeline.simulator.world import WorldConfig
 from brightcart_pipeline.sources.base import ExtractWindow
-from brightcart_pipeline.sources.ga4 import decode_row
+from brightcart_pipeline.sources.bigquery_wire import decode_row
 from tests.support.warehouse import query
 
 # GA4 renders ~7 events per visit, so this world is half the usual test scale to keep runs quick.
