@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
@@ -234,11 +234,6 @@ def landed_keys(lake: LakeStore, source: str, resource: str, start: dt.date, end
         if start <= parsed.day < end:
             keys.append((parsed.landing_id, parsed.seq, key))
     return [key for _, _, key in sorted(keys)]
-
-
-def iter_landed(lake: LakeStore, keys: Iterable[str]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    for key in keys:
-        yield key, decode_records(lake.read(key))
 
 
 def write_manifests(landing: Landing, days: Iterable[dt.date]) -> None:

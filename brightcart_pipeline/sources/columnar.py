@@ -62,10 +62,10 @@ def contract_violations(columns: Columns, contract: RecordContract) -> dict[int,
             continue
         missing = pc.is_null(column)
         if pa.types.is_string(column.type):
-            missing = pc.or_(missing, pc.equal(column, ""))
+            missing = pc.or_kleene(missing, pc.equal(column, ""))
         malformed = columns.malformed.get(_column(path))
         if malformed is not None:  # sent, but not as its type: reported by the type checks below
-            missing = pc.and_(missing, pc.invert(malformed.mask))
+            missing = pc.and_kleene(missing, pc.invert(malformed.mask))
         flag(missing, lambda _, r=missing_reason: r)
     for paths, pattern, kind in ((contract.integer_strings, r"^-?[0-9]+$", "an integer"),
                                  (contract.decimal_strings, _DECIMAL, "a decimal amount")):
