@@ -29,33 +29,68 @@ FLATTEN_DEPTH = 1
 
 
 # -- rows as dicts ----------------------------------------------------------------------------------
+# Decoders are built once per schema, so a page pays one call per value, not a type dispatch per value.
+ValueDecoder = Callable[[Any], Any]
+
+
 def decode_row(row: dict[str, Any], fields: Sequence[Field]) -> dict[str, Any]:
     """One `{"f": [...]}` row as a plain dict, typed by the table schema."""
-    return {field["name"]: _decode_cell(cell, field) for cell, field in zip(row["f"], fields, strict=True)}
+    return record_decoder(fields)(row)
 
 
-def _decode_cell(cell: dict[str, Any], field: Field) -> Any:
+def record_decoder(fields: Sequence[Field]) -> ValueDecoder:
+    """Decodes a RECORD value (`{"f": [cells]}`, or None) into a dict keyed by the schema's field names."""
+    names = [one["name"] for one in fields]
+    decoders = [cell_decoder(one) for one in fields]
+
+    def decode(value: Any) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        return {name: decoder(cell["v"]) for name, decoder, cell in zip(names, decoders, value["f"], strict=True)}
+
+    return decode
+
+
+def cell_decoder(field: Field) -> ValueDecoder:
+    """Decodes a cell's `v`: a list of `{"v": ...}` items for REPEATED fields, else one value."""
+    decode = _value_decoder(field)
     if field.get("mode") == "REPEATED":
-        return [_decode_value(item["v"], field) for item in cell["v"] or []]
-    return _decode_value(cell["v"], field)
+        return lambda value: [decode(item["v"]) for item in value or []]
+    return decode
 
 
-def _decode_value(value: Any, field: Field) -> Any:
-    if value is None:
-        return None
+def _value_decoder(field: Field) -> ValueDecoder:
     kind = field["type"]
     if kind in RECORD_TYPES:
-        return decode_row(value, field["fields"])
+        return record_decoder(field["fields"])
     if kind in INTEGER_TYPES:
-        # A value that is not an integer stays text, so the record contract dead-letters it with a reason.
-        return int(value) if value.lstrip("-").isdigit() else value
+        return _integer
     if kind in FLOAT_TYPES:
-        try:
-            return float(value)
-        except ValueError:
-            return value
+        return _float
     if kind in BOOLEAN_TYPES:
-        return value == "true"
+        return _boolean
+    return _text
+
+
+def _integer(value: str | None) -> int | str | None:
+    # A value that is not an integer stays text, so the record contract dead-letters it with a reason.
+    return None if value is None else int(value) if value.lstrip("-").isdigit() else value
+
+
+def _float(value: str | None) -> float | str | None:
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return value
+
+
+def _boolean(value: str | None) -> bool | None:
+    return None if value is None else value == "true"
+
+
+def _text(value: Any) -> Any:
     return value
 
 
@@ -112,11 +147,11 @@ def _add_column(columns: Columns, values: list[Any], field: Field, path: tuple[s
 
 def _json_column(values: list[Any], field: Field) -> pa.Array:
     """JSON text of what the dict decoder gives (a list for REPEATED), as dlt serialises a JSON column."""
-    if field.get("mode") == "REPEATED":
-        texts = [orjson.dumps([_decode_value(item["v"], field) for item in value or []]).decode() for value in values]
-    else:
-        texts = [None if value is None else orjson.dumps(_decode_value(value, field)).decode() for value in values]
-    return pa.array(texts, pa.string())
+    decode, dumps = cell_decoder(field), orjson.dumps
+    repeated = field.get("mode") == "REPEATED"
+    # bytes → binary → string: Arrow checks the UTF-8 once, no Python str is made per value.
+    texts = [dumps(decode(value)) if repeated or value is not None else None for value in values]
+    return pa.array(texts, pa.binary()).cast(pa.string())
 
 
 def _typed(text: pa.Array, kind: str) -> tuple[pa.Array, pa.Array | None]:
@@ -145,7 +180,8 @@ FORMAT = "bigquery.tabledata"  # a landed page: the response body as received, w
 
 
 def page_records(context: dict[str, Any], body: dict[str, Any]) -> list[dict[str, Any]]:
-    return [decode_row(row, context["fields"]) for row in body.get("rows", [])]
+    decode = record_decoder(context["fields"])
+    return [decode(row) for row in body.get("rows", [])]
 
 
 def page_columns(context: dict[str, Any], body: dict[str, Any]) -> tuple[Columns, Callable[[int], dict[str, Any]]]:
