@@ -102,7 +102,10 @@ def vendor_failure(error: BaseException) -> ExtractError | None:
 
 def run_ingest(settings: Settings, source: Source, window: ExtractWindow) -> IngestResult:
     """Call the vendor API for `window`, land every page, load the raw tables (merge)."""
-    job = extract_job(settings, source, window)
+    return run_extract_job(extract_job(settings, source, window))
+
+
+def run_extract_job(job: ExtractJob) -> IngestResult:
     try:
         job.pipeline.run(job.dlt_source, loader_file_format=LOADER_FILE_FORMAT)
     except PipelineStepFailed as error:
