@@ -119,7 +119,7 @@ class BenchReport:
                 pairs["all"] = (_sum(stage, [m for m, _ in pairs.values()]),
                                 _sum(ceiling, [c for _, c in pairs.values()]))
             for source, (mine, best) in pairs.items():
-                if mine.records and best.records_per_second and best.records_per_cpu_second:
+                if mine.records and best.records and best.records_per_second and best.records_per_cpu_second:
                     found.append((stage, ceiling, source, mine.records_per_second / best.records_per_second,
                                   mine.records_per_cpu_second / best.records_per_cpu_second))
         return found
@@ -252,6 +252,13 @@ def run_bench(scale: float, days: int, out_dir: Path, seed: int = 7, port: int =
     report = BenchReport(scale=scale, days=days, machine={
         "cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.platform(),
         "load_average": {"start": os.getloadavg()[0]}})
+
+    def keep(rows: list[StageMeasure], measured: StageMeasure) -> StageMeasure:
+        # Written after every stage: a long run stopped part-way still leaves what it measured.
+        rows.append(measured)
+        write_report(report, out_dir)
+        return measured
+
     with tempfile.TemporaryDirectory(prefix="brightcart-bench-") as tmp:
         home = Path(tmp)
         with simulator_process(config, port, home) as simulator:
@@ -265,25 +272,27 @@ def run_bench(scale: float, days: int, out_dir: Path, seed: int = 7, port: int =
                 def extract(job: ExtractJob = job) -> int:
                     return sum(run_extract_job(job).landed.values())
 
-                report.stages.append(extracted := measure(EXTRACT, source, extract))
-                report.ceilings.append(measure(HTTP_CEILING, source, lambda c=job.client, n=extracted.records:
-                                               http_ceiling(c, n)))
-            report.simulator_cpu_seconds = simulator.cpu_seconds()
+                extracted = keep(report.stages, measure(EXTRACT, source, extract))
+                keep(report.ceilings, measure(HTTP_CEILING, source, lambda c=job.client, n=extracted.records:
+                                              http_ceiling(c, n)))
+                report.simulator_cpu_seconds = simulator.cpu_seconds()
         for source in SOURCES:
             folder = landed_as_ndjson(settings, source, home / "ceiling")
             if folder is not None:
-                report.ceilings.append(measure(READ_CEILING, source, lambda f=folder: read_ceiling(f)))
+                keep(report.ceilings, measure(READ_CEILING, source, lambda f=folder: read_ceiling(f)))
         for source in SOURCES:
-            report.stages.append(measure(REPLAY, source, lambda s=source: run_replay(
+            keep(report.stages, measure(REPLAY, source, lambda s=source: run_replay(
                 settings, s, config.first_utc_day, config.end + dt.timedelta(days=2)).loaded_total))
-        report.stages.append(measure("dbt build", "all", lambda: _dbt_build(settings)))
-    report.ceilings = [c for c in report.ceilings if c.records]
+        keep(report.stages, measure("dbt build", "all", lambda: _dbt_build(settings)))
+    return report
+
+
+def write_report(report: BenchReport, out_dir: Path) -> None:
     report.machine["load_average"]["end"] = os.getloadavg()[0]
     out_dir.mkdir(parents=True, exist_ok=True)
-    name = f"bench-scale{scale}-days{days}"
+    name = f"bench-scale{report.scale}-days{report.days}"
     (out_dir / f"{name}.json").write_text(json.dumps(report.to_json(), indent=2) + "\n")
     (out_dir / f"{name}.md").write_text(report.to_markdown())
-    return report
 
 
 def _dbt_build(settings: Settings) -> int:
