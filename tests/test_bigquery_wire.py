@@ -10,6 +10,8 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
+import dlt
+import duckdb
 import orjson
 import pyarrow as pa
 import pytest
@@ -17,6 +19,8 @@ import requests
 
 from brightcart_pipeline.lake.landing import Landing, WirePage, decode_records
 from brightcart_pipeline.lake.store import LocalLake
+from brightcart_pipeline.quality.schema_drift import schema_drift
+from brightcart_pipeline.quality.tables import RawTable
 from brightcart_pipeline.settings import Settings
 from brightcart_pipeline.simulator.credentials import DEV_CREDENTIALS
 from brightcart_pipeline.simulator.faults import Fault, FaultPlan, SchemaDrift
@@ -167,3 +171,37 @@ def test_a_number_column_with_text_is_dead_lettered_even_outside_the_contract(tm
     assert [d["reason"] for d in dead] == ["field 'ecommerce.tax_value' should be a number, got 'n/a'",
                                            "required field 'user_pseudo_id' is missing",
                                            "required field 'event_timestamp' is missing"]
+
+
+def test_text_in_a_loaded_number_column_lands_in_a_variant_column_and_fails_the_drift_check(tmp_path):
+    """A vendor retypes a FLOAT to STRING and sends text: the load must not fail, and the drift check must see it."""
+    lake = LocalLake(tmp_path / "lake")
+    pipeline = dlt.pipeline(pipeline_name="retype", destination=dlt.destinations.duckdb(str(tmp_path / "w.duckdb")),
+                            dataset_name="raw_ga4", pipelines_dir=str(tmp_path / "dlt"))
+    dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
+
+    def page(revenue_type: str, revenue: str, user: str) -> WirePage:
+        fields = [{"name": "event_date", "type": "STRING", "mode": "NULLABLE"},
+                  {"name": "event_timestamp", "type": "INTEGER", "mode": "NULLABLE"},
+                  {"name": "event_name", "type": "STRING", "mode": "NULLABLE"},
+                  {"name": "user_pseudo_id", "type": "STRING", "mode": "NULLABLE"},
+                  {"name": "purchase_revenue", "type": revenue_type, "mode": "NULLABLE"}]
+        row = {"f": [{"v": "20261002"}, {"v": "1"}, {"v": "purchase"}, {"v": user}, {"v": revenue}]}
+        return WirePage(bigquery_wire.FORMAT, {"fields": fields}, orjson.dumps({"rows": [row]}))
+
+    def load(wire: WirePage) -> None:
+        landing = Landing(lake, "ga4")
+        events = dlt.resource(lambda: (yield land_wire_page(landing, "events", DATE, wire, EVENTS.contract)),
+                              name="events", primary_key="user_pseudo_id", write_disposition="merge")
+        pipeline.run(events, loader_file_format="parquet")
+
+    load(page("FLOAT", "12.5", "u1"))
+    load(page("STRING", "twelve", "u2"))
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        rows = con.execute("select user_pseudo_id, purchase_revenue, purchase_revenue__v_text from raw_ga4.events "
+                           "order by 1").fetchall()
+        outcome = schema_drift(con, RawTable("ga4", EVENTS))
+    assert rows == [("u1", 12.5, None), ("u2", None, "twelve")]
+    assert not outcome.passed
+    assert "column 'purchase_revenue' changed type (values now land in 'purchase_revenue__v_text')" in (
+        outcome.description)

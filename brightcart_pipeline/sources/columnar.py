@@ -15,8 +15,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import dlt
 import pyarrow as pa
 import pyarrow.compute as pc
+from dlt.extract.exceptions import CurrentSourceSchemaNotAvailable
 
 from brightcart_pipeline.lake.landing import (
     LAKE_FILE_COLUMN,
@@ -115,10 +117,51 @@ def accept_page(lake: LakeStore, raw_key: str, page_format: str, context: Any, b
                                            for i, reason in sorted(reasons.items())])
         keep = pa.array([i not in reasons for i in range(table.num_rows)])
         table = table.filter(keep)
-    landing_id = LakeKey.parse(raw_key).landing_id
+    parsed = LakeKey.parse(raw_key)
+    table = conform_to_loaded(table, _loaded_columns(parsed.resource))
+    landing_id = parsed.landing_id
     table = table.append_column(LAKE_FILE_COLUMN, pa.array([raw_key] * table.num_rows, pa.string()))
     table = table.append_column(LANDING_ID_COLUMN, pa.array([landing_id] * table.num_rows, pa.string()))
     return table, len(reasons)
+
+
+def conform_to_loaded(table: pa.Table, loaded: dict[str, Any]) -> pa.Table:
+    """Text arriving for a column the raw table already holds as a number (a field retyped by the vendor).
+
+    Values that read as the number go into the column; the rest into `<column>__v_text`, the variant
+    column dlt's normaliser makes for dict rows. So the load never fails on them, and the schema drift
+    check sees the variant column and fails, as it does for every other source.
+    """
+    for name in table.column_names:
+        target = _NUMBER_TYPES.get((loaded.get(name) or {}).get("data_type", ""))
+        column = table.column(name)
+        if target is None or not pa.types.is_string(column.type):
+            continue
+        numbers, texts = [], []
+        for value in column.to_pylist():
+            try:
+                numbers.append(None if value is None else target[1](value))
+                texts.append(None)
+            except ValueError:
+                numbers.append(None)
+                texts.append(value)
+        table = table.set_column(table.column_names.index(name), name, pa.array(numbers, target[0]))
+        if any(text is not None for text in texts):
+            table = table.append_column(f"{name}__v_text", pa.array(texts, pa.string()))
+    return table
+
+
+_NUMBER_TYPES: dict[str, tuple[pa.DataType, Callable[[str], Any]]] = {
+    "bigint": (pa.int64(), int), "double": (pa.float64(), float)}
+
+
+def _loaded_columns(resource: str) -> dict[str, Any]:
+    """The table's columns as dlt's schema holds them, inside a dlt extract; none outside one."""
+    try:
+        schema = dlt.current.source_schema()
+    except CurrentSourceSchemaNotAvailable:
+        return {}
+    return dict(schema.tables[resource]["columns"]) if resource in schema.tables else {}
 
 
 def _column(path: str) -> str:
