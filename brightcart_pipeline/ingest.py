@@ -49,6 +49,10 @@ def make_pipeline(settings: Settings, source: Source) -> dlt.Pipeline:
     pipeline_name = f"brightcart_{source}"
     for key, value in NO_PLAIN_COPIES.items():
         dlt.config[f"{pipeline_name}.{key}"] = value  # scoped to this pipeline's name, not process-wide
+    # Arrow tables (the columnar hot path) get the same row id and load id columns dict rows get: the raw
+    # tables keep one shape, and the quality checks read `_dlt_load_id`.
+    for column_setting in ("add_dlt_id", "add_dlt_load_id"):
+        dlt.config[f"normalize.parquet_normalizer.{column_setting}"] = True
     return dlt.pipeline(
         pipeline_name=pipeline_name,
         destination=dlt_destination(settings),
@@ -106,7 +110,10 @@ def vendor_failure(error: BaseException) -> ExtractError | None:
 
 def run_ingest(settings: Settings, source: Source, window: ExtractWindow) -> IngestResult:
     """Call the vendor API for `window`, land every page, load the raw tables (merge)."""
-    job = extract_job(settings, source, window)
+    return run_extract_job(extract_job(settings, source, window))
+
+
+def run_extract_job(job: ExtractJob) -> IngestResult:
     try:
         job.pipeline.run(job.dlt_source, loader_file_format=LOADER_FILE_FORMAT)
     except PipelineStepFailed as error:

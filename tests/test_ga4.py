@@ -32,7 +32,7 @@ from brightcart_pipeline.simulator.truth_web import (
 )
 from brightcart_pipeline.simulator.world import WorldConfig
 from brightcart_pipeline.sources.base import ExtractWindow
-from brightcart_pipeline.sources.ga4 import decode_row
+from brightcart_pipeline.sources.bigquery_wire import decode_row
 from brightcart_pipeline.warehouse import connect
 from tests.support.warehouse import query
 

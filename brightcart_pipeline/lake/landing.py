@@ -1,7 +1,9 @@
 """Landing: every page of records, exactly as the API returned it, in the lake; rejects dead-lettered.
 
 Layout (relative to the lake root):
-    raw/<source>/<resource>/dt=YYYY-MM-DD/<landing_id>-<seq>.jsonl.gz
+    raw/<source>/<resource>/dt=YYYY-MM-DD/<landing_id>-<seq>.jsonl.gz   records, one JSON object a line
+    raw/<source>/<resource>/dt=YYYY-MM-DD/<landing_id>-<seq>.json.gz    a wire page: the response body as
+                                                                         received, with what decoding it needs
     dead_letter/<source>/<resource>/dt=YYYY-MM-DD/<landing_id>-<seq>.jsonl.gz
 
 `landing_id` sorts in time order, so replaying files in key order applies restatements and updates
@@ -14,14 +16,16 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from typing import Any
 
 import orjson
 
 from brightcart_pipeline.lake.store import LakeStore
+from brightcart_pipeline.sources import bigquery_wire
 
 RAW = "raw"
 DEAD_LETTER = "dead_letter"
@@ -30,8 +34,14 @@ LAKE_FILE_COLUMN = "_lake_file"
 LANDING_ID_COLUMN = "_landing_id"
 _KEY_PATTERN = re.compile(
     r"^(?P<zone>raw|dead_letter)/(?P<source>[a-z0-9_]+)/(?P<resource>[a-z0-9_]+)/dt=(?P<day>\d{4}-\d{2}-\d{2})/"
-    r"(?P<landing_id>[0-9TZ]+)-(?P<seq>\d{6})\.jsonl\.gz$"
+    r"(?P<landing_id>[0-9TZ]+)-(?P<seq>\d{6})\.jsonl?\.gz$"
 )
+RECORDS_SUFFIX = ".jsonl.gz"
+WIRE_PAGE_SUFFIX = ".json.gz"
+# A wire page file starts with its format; a records file starts with a record (which never has that key).
+_WIRE_PAGE_MARK = b'{"page_format":'
+# How each wire format's page reads back as plain records (deletion, dead letters, tests read records).
+PAGE_RECORDS: dict[str, Callable[[Any, Any], list[dict[str, Any]]]] = {bigquery_wire.FORMAT: bigquery_wire.page_records}
 
 
 def new_landing_id(now: dt.datetime | None = None) -> str:
@@ -39,8 +49,9 @@ def new_landing_id(now: dt.datetime | None = None) -> str:
     return moment.strftime("%Y%m%dT%H%M%S%fZ")
 
 
-def lake_key(zone: str, source: str, resource: str, day: dt.date, landing_id: str, seq: int) -> str:
-    return f"{zone}/{source}/{resource}/dt={day.isoformat()}/{landing_id}-{seq:06d}.jsonl.gz"
+def lake_key(zone: str, source: str, resource: str, day: dt.date, landing_id: str, seq: int,
+             suffix: str = RECORDS_SUFFIX) -> str:
+    return f"{zone}/{source}/{resource}/dt={day.isoformat()}/{landing_id}-{seq:06d}{suffix}"
 
 
 @dataclass(frozen=True)
@@ -68,7 +79,41 @@ def encode_records(records: Iterable[dict[str, Any]]) -> bytes:
 
 
 def decode_records(data: bytes) -> list[dict[str, Any]]:
-    return [orjson.loads(line) for line in gzip.decompress(data).splitlines() if line]
+    """The records of a lake file, whichever way it was landed."""
+    text = gzip.decompress(data)
+    if text.startswith(_WIRE_PAGE_MARK):
+        page = orjson.loads(text)
+        return PAGE_RECORDS[page["page_format"]](page["context"], page["body"])
+    return [orjson.loads(line) for line in text.splitlines() if line]
+
+
+@dataclass(frozen=True)
+class WirePage:
+    """One API response body as received, with its format and what decoding it needs (a table's schema)."""
+
+    format: str
+    context: Any
+    body: bytes
+
+    @cached_property
+    def parsed(self) -> Any:
+        """The body parsed once, for both the decoder and the vendor's cursor."""
+        return orjson.loads(self.body)
+
+    def encode(self) -> bytes:
+        # The body is spliced in as received: landing it costs a gzip, not a parse and a re-serialisation.
+        envelope = b"".join((_WIRE_PAGE_MARK, orjson.dumps(self.format), b',"context":', orjson.dumps(self.context),
+                             b',"body":', self.body, b"}"))
+        return gzip.compress(envelope, compresslevel=1)
+
+
+def decode_wire_page(data: bytes) -> tuple[str, Any, Any]:
+    """A landed wire page as (format, context, parsed body); raises ValueError for a records file."""
+    text = gzip.decompress(data)
+    if not text.startswith(_WIRE_PAGE_MARK):
+        raise ValueError("not a wire page")
+    page = orjson.loads(text)
+    return page["page_format"], page["context"], page["body"]
 
 
 def _lookup(record: dict[str, Any], path: str) -> Any:
@@ -126,13 +171,25 @@ class Landing:
         """Write the page as received, dead-letter what breaks the contract, return what loads."""
         if not records:
             return []
-        self._seq += 1
-        key = lake_key(RAW, self.source, resource, day, self.landing_id, self._seq)
+        key = self._next_key(resource, day, RECORDS_SUFFIX)
         self.lake.write(key, encode_records(records))
-        self.landed[resource] = self.landed.get(resource, 0) + len(records)
         accepted = accept(self.lake, key, records, contract)
-        self.rejected[resource] = self.rejected.get(resource, 0) + len(records) - len(accepted)
+        self.count(resource, len(records), len(records) - len(accepted))
         return accepted
+
+    def land_page(self, resource: str, day: dt.date, page: WirePage) -> str:
+        """Write a wire page as received; the caller decodes it and reports its counts with `count`."""
+        key = self._next_key(resource, day, WIRE_PAGE_SUFFIX)
+        self.lake.write(key, page.encode())
+        return key
+
+    def count(self, resource: str, landed: int, rejected: int) -> None:
+        self.landed[resource] = self.landed.get(resource, 0) + landed
+        self.rejected[resource] = self.rejected.get(resource, 0) + rejected
+
+    def _next_key(self, resource: str, day: dt.date, suffix: str) -> str:
+        self._seq += 1
+        return lake_key(RAW, self.source, resource, day, self.landing_id, self._seq, suffix)
 
 
 def accept(lake: LakeStore, raw_key: str, records: list[dict[str, Any]],
@@ -146,11 +203,23 @@ def accept(lake: LakeStore, raw_key: str, records: list[dict[str, Any]],
         if reason is None:
             good.append(record)
         else:
-            bad.append({"reason": reason, "source": parsed.source, "resource": parsed.resource,
-                        "raw_file": raw_key, "record": record})
+            bad.append(dead_letter(raw_key, record, reason))
     if bad:
-        lake.write(raw_key.replace(f"{RAW}/", f"{DEAD_LETTER}/", 1), encode_records(bad))
+        write_dead_letters(lake, raw_key, bad)
     return [{**r, LAKE_FILE_COLUMN: raw_key, LANDING_ID_COLUMN: parsed.landing_id} for r in good]
+
+
+def dead_letter(raw_key: str, record: Any, reason: str) -> dict[str, Any]:
+    """A rejected record with why, and the raw file it came from."""
+    parsed = LakeKey.parse(raw_key)
+    return {"reason": reason, "source": parsed.source, "resource": parsed.resource, "raw_file": raw_key,
+            "record": record}
+
+
+def write_dead_letters(lake: LakeStore, raw_key: str, rejected: list[dict[str, Any]]) -> None:
+    """Named after the raw file, so re-checking that file (a replay) rewrites the same dead-letter file."""
+    stem = raw_key.removesuffix(WIRE_PAGE_SUFFIX).removesuffix(RECORDS_SUFFIX)
+    lake.write(stem.replace(f"{RAW}/", f"{DEAD_LETTER}/", 1) + RECORDS_SUFFIX, encode_records(rejected))
 
 
 def landed_keys(lake: LakeStore, source: str, resource: str, start: dt.date, end: dt.date,
@@ -165,11 +234,6 @@ def landed_keys(lake: LakeStore, source: str, resource: str, start: dt.date, end
         if start <= parsed.day < end:
             keys.append((parsed.landing_id, parsed.seq, key))
     return [key for _, _, key in sorted(keys)]
-
-
-def iter_landed(lake: LakeStore, keys: Iterable[str]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    for key in keys:
-        yield key, decode_records(lake.read(key))
 
 
 def write_manifests(landing: Landing, days: Iterable[dt.date]) -> None:

@@ -1,11 +1,12 @@
 """GA4: the BigQuery event export, read over BigQuery's REST API, and a daily Data API report.
 
 Decisions written once here:
-- The landed record is the export row, decoded from BigQuery's wire encoding: `tabledata.list` sends
-  f/v cells (all scalars as strings); the source decodes each row by the table's own schema
-  (`tables.get`) into the plain export-shaped dict BigQuery's client libraries return (INTEGER → int,
-  FLOAT → float, BOOLEAN → bool, RECORD → dict, REPEATED → list). Decoding by the schema of each
-  table is what lets a drifted table (added, renamed or retyped columns) load without code changes.
+- Export pages are the volume (most of a day's records), so they take the columnar hot path: each
+  `tabledata.list` body is landed as received with the table's own schema (`tables.get`) beside it,
+  and decoded by that schema straight into Arrow columns (`bigquery_wire.py`, `columnar.py`) that
+  dlt loads without its row normaliser. Lake readers see the plain export-shaped dicts BigQuery's
+  client libraries return. Decoding by the schema of each table is what lets a drifted table
+  (added, renamed or retyped columns) load without code changes.
 - GA4 has no event id. An event's key is the export's own fields: `user_pseudo_id`,
   `event_timestamp`, `event_name` and the batch fields real exports carry since 2024
   (`batch_page_id`, `batch_ordering_id`, `batch_event_index`), which separate events of one page load
@@ -20,16 +21,19 @@ Decisions written once here:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import dlt
 import orjson
+import pyarrow as pa
 import requests
 
-from brightcart_pipeline.lake.landing import Landing, RecordContract
+from brightcart_pipeline.lake.landing import Landing, RecordContract, WirePage
 from brightcart_pipeline.settings import Settings
+from brightcart_pipeline.sources import bigquery_wire
 from brightcart_pipeline.sources.base import ExtractWindow, Page, ResourceSpec, resource
+from brightcart_pipeline.sources.columnar import land_wire_page
 from brightcart_pipeline.sources.http import VendorClient, bearer, follow_cursor, retry_after_seconds
 
 PAGE_SIZE = 1000  # rows per tabledata.list page: small pages parse faster (STACK.md)
@@ -48,7 +52,8 @@ EVENTS = ResourceSpec(
         required=("event_date", "event_timestamp", "event_name", "user_pseudo_id"),
         integer_strings=("event_timestamp", "batch_event_index"),
     ),
-    json_columns=("event_params", "user_properties", "items"),
+    # The REPEATED fields, and `device.web_info`: a RECORD two levels down stays JSON (see FLATTEN_DEPTH).
+    json_columns=("event_params", "user_properties", "items", "device__web_info"),
 )
 REPORT_DAILY_SESSIONS = ResourceSpec(
     name="report_daily_sessions",
@@ -105,37 +110,6 @@ def dataset_url(settings: Settings) -> str:
             f"/datasets/analytics_{settings.ga4_property_id}")
 
 
-# -- BigQuery wire decoding -------------------------------------------------------------------------
-def decode_row(row: dict[str, Any], fields: list[dict[str, Any]]) -> dict[str, Any]:
-    """One `{"f": [...]}` row as a plain dict, typed by the table schema."""
-    return {field["name"]: _decode_cell(cell, field) for cell, field in zip(row["f"], fields, strict=True)}
-
-
-def _decode_cell(cell: dict[str, Any], field: dict[str, Any]) -> Any:
-    if field.get("mode") == "REPEATED":
-        return [_decode_value(item["v"], field) for item in cell["v"] or []]
-    return _decode_value(cell["v"], field)
-
-
-def _decode_value(value: Any, field: dict[str, Any]) -> Any:
-    if value is None:
-        return None
-    kind = field["type"]
-    if kind in ("RECORD", "STRUCT"):
-        return decode_row(value, field["fields"])
-    if kind in ("INTEGER", "INT64"):
-        # A value that is not an integer stays text, so the record contract dead-letters it with a reason.
-        return int(value) if value.lstrip("-").isdigit() else value
-    if kind in ("FLOAT", "FLOAT64", "NUMERIC", "BIGNUMERIC"):
-        try:
-            return float(value)
-        except ValueError:
-            return value
-    if kind in ("BOOLEAN", "BOOL"):
-        return value == "true"
-    return value
-
-
 # -- requests ---------------------------------------------------------------------------------------
 def _token_param(name: str, token: str | None) -> dict[str, str]:
     return {name: token} if token else {}
@@ -161,14 +135,14 @@ def dates_to_read(client: VendorClient, settings: Settings, window: ExtractWindo
     return [d for d in export_dates(client, dataset_url(settings)) if start <= d < window.end]
 
 
-def table_pages(client: VendorClient, settings: Settings, date: dt.date) -> Iterator[Page]:
+def table_pages(client: VendorClient, settings: Settings, date: dt.date) -> Iterator[WirePage]:
+    """The day's export table, page by page as BigQuery sent it, each with the table schema that decodes it."""
     table = f"{dataset_url(settings)}/tables/events_{date:%Y%m%d}"
-    fields = client.get_json(table)["schema"]["fields"]
-    bodies = follow_cursor(
-        lambda token: client.get_json(f"{table}/data", {"maxResults": PAGE_SIZE, **_token_param("pageToken", token)}),
-        lambda body: body.get("pageToken"))
-    for body in bodies:
-        yield [decode_row(row, fields) for row in body.get("rows", [])]
+    context = {"fields": client.get_json(table)["schema"]["fields"]}
+    yield from follow_cursor(
+        lambda token: WirePage(bigquery_wire.FORMAT, context, client.request(
+            "GET", f"{table}/data", params={"maxResults": PAGE_SIZE, **_token_param("pageToken", token)}).content),
+        lambda page: page.parsed.get("pageToken"))
 
 
 def report_pages(client: VendorClient, settings: Settings, date: dt.date) -> Iterator[Page]:
@@ -200,18 +174,26 @@ def report_pages(client: VendorClient, settings: Settings, date: dt.date) -> Ite
 
 @dlt.source(name="ga4")
 def ga4_source(client: VendorClient, landing: Landing, window: ExtractWindow, settings: Settings) -> list[Any]:
-    def by_export_date(spec: ResourceSpec, fetch: Any) -> Any:
-        def pages() -> Iterator[Page]:
+    def land_events(date: dt.date) -> Iterator[pa.Table]:
+        # The volume: export pages land as sent and reach dlt as Arrow tables (sources/columnar.py).
+        for page in table_pages(client, settings, date):
+            yield land_wire_page(landing, EVENTS.name, date, page, EVENTS.contract)
+
+    def land_report(date: dt.date) -> Iterator[Page]:
+        for page in report_pages(client, settings, date):
+            yield landing.land(REPORT_DAILY_SESSIONS.name, date, page, REPORT_DAILY_SESSIONS.contract)
+
+    def by_export_date(spec: ResourceSpec, land: Callable[[dt.date], Iterator[Page | pa.Table]]) -> Any:
+        def pages() -> Iterator[Page | pa.Table]:
             # Partitioned runs read exactly their window and leave no state behind.
             state = None if window.partitioned else dlt.current.resource_state()
             dates = dates_to_read(client, settings, window, state)
             for date in dates:
-                for page in fetch(client, settings, date):
-                    yield landing.land(spec.name, date, page, spec.contract)
+                yield from land(date)
             if state is not None and dates:
                 state["last_date"] = max(dates[-1], dt.date.fromisoformat(state.get("last_date") or
                                                                          dates[-1].isoformat())).isoformat()
 
         return resource(spec, pages)
 
-    return [by_export_date(EVENTS, table_pages), by_export_date(REPORT_DAILY_SESSIONS, report_pages)]
+    return [by_export_date(EVENTS, land_events), by_export_date(REPORT_DAILY_SESSIONS, land_report)]

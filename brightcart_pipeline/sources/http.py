@@ -98,6 +98,14 @@ class Pacer:
             self._next = max(self._next, time.monotonic() + seconds)
 
 
+@dataclass(frozen=True)
+class SentRequest:
+    method: str
+    url: str
+    params: Mapping[str, Any]
+    json: Any
+
+
 @dataclass
 class VendorClient:
     source: Source
@@ -114,6 +122,8 @@ class VendorClient:
     throttled_count: int = 0
     retried_count: int = 0
     request_count: int = 0
+    # When set, every answered request is kept so a benchmark can send the same ones again (its HTTP ceiling).
+    answered: list[SentRequest] | None = None
 
     def __post_init__(self) -> None:
         self.session = requests.Session()
@@ -170,6 +180,8 @@ class VendorClient:
                 raise ExtractError(self.source, endpoint, attempt + 1, _describe(response))
             if self.pressure is not None:
                 self.pacer.hold(self.pressure(response))
+            if self.answered is not None:
+                self.answered.append(SentRequest(method, url, query, json))
             return response
         raise ExtractError(self.source, endpoint, self.max_retries + 1, last)
 
