@@ -5,8 +5,9 @@ A full-scale day is too big for CI; these tests pin the shortcuts that make it s
 references on a tiny world: order lines drawn in bulk against numpy's own per-order calls, the GA4
 event plan computed from arrays against the renderer's per-session plan, pages of a lazily sorted
 table (with and without data faults) against the whole table rendered and sorted as GA4 orders it,
-rows written straight to bytes against `encode_row` serialised, and Shopify's lazily paged orders
-and customers against the commerce ground truth.
+rows written straight to bytes against `encode_row` serialised, Shopify's lazily paged orders
+and customers against the commerce ground truth, and HubSpot's contacts search served from its index
+against the search over every rendered contact and against `crm_contacts`.
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ from brightcart_pipeline.simulator.order_items import order_items, order_items_o
 from brightcart_pipeline.simulator.people import person
 from brightcart_pipeline.simulator.server import SimulatorServer
 from brightcart_pipeline.simulator.truth_commerce import true_orders
-from brightcart_pipeline.simulator.truth_web import ga4_event_counts
+from brightcart_pipeline.simulator.truth_web import crm_contacts, ga4_event_counts
 from brightcart_pipeline.simulator.vendors.ga4 import ExportEvent, GA4Vendor, _drift_schema, _malform, encode_row
 from brightcart_pipeline.simulator.vendors.ga4_index import day_events
 from brightcart_pipeline.simulator.vendors.ga4_wire import RowWriter
+from brightcart_pipeline.simulator.vendors.hubspot import OPERATORS, HubSpotVendor
 from brightcart_pipeline.simulator.vendors.shopify import ShopifyVendor
 from brightcart_pipeline.simulator.world import WorldConfig
 
@@ -226,3 +228,80 @@ def test_a_shopify_page_renders_only_its_own_orders(server: SimulatorServer, mon
     second = requests.get(first.links["next"]["url"], headers=SHOPIFY_AUTH, timeout=60)
     assert len(first.json()["orders"]) == len(second.json()["orders"]) == 5
     assert len(rendered) == 10
+
+
+HUBSPOT_AUTH = {"Authorization": f"Bearer {DEV_CREDENTIALS['hubspot_access_token']}"}
+LASTMODIFIED = "lastmodifieddate"
+
+
+def hubspot_vendor(server: SimulatorServer) -> HubSpotVendor:
+    return next(v for v, _ in server.httpd.vendor_routes if isinstance(v, HubSpotVendor))
+
+
+def hubspot_search_pages(server: SimulatorServer, body: dict) -> list[dict]:
+    pages, after = [], None
+    while True:
+        response = requests.post(server.base_url + "/crm/v3/objects/contacts/search", headers=HUBSPOT_AUTH,
+                                 json=body | ({"after": after} if after else {}), timeout=60)
+        assert response.status_code == 200, response.text
+        pages.append(response.json())
+        after = pages[-1].get("paging", {}).get("next", {}).get("after")
+        if after is None:
+            return pages
+
+
+def day_ms(day: dt.date) -> int:
+    return int(dt.datetime.combine(day, dt.time(), dt.UTC).timestamp() * 1000)
+
+
+HUBSPOT_SEARCHES = {
+    "the day, ascending": ("ASCENDING", [[("GTE", day_ms(DAY)), ("LT", day_ms(DAY + dt.timedelta(days=1)))]]),
+    "after a moment, descending": ("DESCENDING", [[("GT", day_ms(DAY) + 6 * 3_600_000)]]),
+    "two groups": ("ASCENDING", [[("LTE", day_ms(DAY))], [("GTE", day_ms(DAY + dt.timedelta(days=1)))]]),
+}
+
+
+@pytest.mark.parametrize("name", HUBSPOT_SEARCHES)
+@pytest.mark.parametrize("deleted", [False, True])
+def test_hubspot_search_pages_from_the_index_are_the_fully_rendered_pages(
+        server: SimulatorServer, monkeypatch: pytest.MonkeyPatch, name: str, deleted: bool) -> None:
+    direction, groups = HUBSPOT_SEARCHES[name]
+    body = {"limit": 7, "properties": ["email", "lifecyclestage", "num_associated_deals", "hs_merged_object_ids",
+                                       "hs_all_contact_vids", "hs_analytics_source", "hs_legal_basis"],
+            "sorts": [{"propertyName": LASTMODIFIED, "direction": direction}],
+            "filterGroups": [{"filters": [{"propertyName": LASTMODIFIED, "operator": op, "value": str(ms)}
+                                          for op, ms in group]} for group in groups]}
+    if deleted:
+        server.context.faults.replace(FaultPlan(faults=[Fault(vendor="hubspot", kind="deleted_records", on=DAY,
+                                                              count=2, resource="contacts")]))
+    vendor = hubspot_vendor(server)
+    lazy = hubspot_search_pages(server, body)
+    monkeypatch.setattr(vendor, "_lazy_search", lambda *args: None)  # every contact rendered, then searched
+    assert lazy == hubspot_search_pages(server, body)
+    served = [int(r["id"]) for page in lazy for r in page["results"]]
+    assert len(served) == lazy[0]["total"] and len(served) > 7  # more than one page
+    archived = {c.object_id for c in vendor._records(server.context.as_of_us, id(server.context.faults.plan))
+                ["contacts"] if c.archived_us is not None} if deleted else set()
+    assert len(archived) == (2 if deleted else 0)
+    truth = crm_contacts(server.world, server.context.as_of_us).values()
+    expected = sorted((c for c in truth if c.listed and c.contact_id not in archived and any(
+        all(OPERATORS[op](c.last_modified_us // 1000, ms) for op, ms in group) for group in groups)),
+        key=lambda c: (c.last_modified_us // 1000, c.contact_id), reverse=direction == "DESCENDING")
+    assert served == [c.contact_id for c in expected]
+
+
+def test_a_hubspot_search_page_builds_only_its_own_contacts(server: SimulatorServer,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    vendor = hubspot_vendor(server)
+    built = []
+    contact = vendor._contact
+    monkeypatch.setattr(vendor, "_contact", lambda c, deleted: built.append(c) or contact(c, deleted))
+    monkeypatch.setattr(vendor, "_all", lambda object_type: pytest.fail("every record rendered"))
+    body = {"limit": 5, "sorts": [{"propertyName": LASTMODIFIED, "direction": "ASCENDING"}],
+            "filterGroups": [{"filters": [{"propertyName": LASTMODIFIED, "operator": "GTE", "value": "0"}]}]}
+    url = server.base_url + "/crm/v3/objects/contacts/search"
+    first = requests.post(url, headers=HUBSPOT_AUTH, json=body, timeout=60).json()
+    second = requests.post(url, headers=HUBSPOT_AUTH, timeout=60,
+                           json=body | {"after": first["paging"]["next"]["after"]}).json()
+    assert first["total"] > 10 and len(first["results"]) == len(second["results"]) == 5
+    assert len(built) == 10

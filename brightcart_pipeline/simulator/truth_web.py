@@ -301,22 +301,35 @@ def crm_deals(world: World, as_of_us: int) -> dict[int, TrueDeal]:
         deals = day.deals
         assert deals is not None
         for i in np.flatnonzero(deals.created_ts <= as_of_us):
-            created, close, archived = int(deals.created_ts[i]), int(deals.close_ts[i]), int(deals.archived_ts[i])
-            archived_at = archived if 0 <= archived <= as_of_us else None
-            modified = max(t for t in (created, close, archived_at or -1) if t <= as_of_us)
-            pid = int(deals.person_id[i])
-            found[int(deals.deal_id[i])] = TrueDeal(
-                int(deals.deal_id[i]), pid, person(pid).hubspot_contact_id, created, int(deals.amount_cents[i]),
-                bool(deals.closed_won[i]), close, archived_at, modified)
+            deal = true_deal(int(deals.deal_id[i]), int(deals.person_id[i]), int(deals.created_ts[i]),
+                             int(deals.amount_cents[i]), bool(deals.closed_won[i]), int(deals.close_ts[i]),
+                             int(deals.archived_ts[i]), as_of_us)
+            found[deal.deal_id] = deal
     return found
 
 
-def crm_contacts(world: World, as_of_us: int) -> dict[int, TrueContact]:
-    """Every contact created by `as_of_us`, merged-away duplicates included (`merged_into` set).
+def true_deal(deal_id: int, pid: int, created: int, amount_cents: int, closed_won: bool, close: int, archived: int,
+              as_of_us: int) -> TrueDeal:
+    """One deal as of the clock (`archived` < 0 or later than the clock: not archived)."""
+    archived_at = archived if 0 <= archived <= as_of_us else None
+    modified = max(t for t in (created, close, archived_at or -1) if t <= as_of_us)
+    return TrueDeal(deal_id, pid, person(pid).hubspot_contact_id, created, amount_cents, closed_won, close,
+                    archived_at, modified)
 
-    A contact is created by its person's first CRM touch; `lastmodifieddate` moves with every later
-    touch, with deals being associated or archived (num_associated_deals changes) and with a merge.
-    """
+
+@dataclass(frozen=True)
+class CrmTimeline:
+    """The CRM touches seen by a clock, sorted by person then time; one person's are `[starts[k], ends[k])`."""
+
+    person_id: np.ndarray
+    ts: np.ndarray
+    kind: np.ndarray
+    variant: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+
+
+def crm_timeline(world: World, as_of_us: int) -> CrmTimeline:
     crm = [d.crm for d in world.days()]
     pid = np.concatenate([c.person_id for c in crm])  # type: ignore[union-attr]
     ts = np.concatenate([c.ts for c in crm])  # type: ignore[union-attr]
@@ -327,39 +340,57 @@ def crm_contacts(world: World, as_of_us: int) -> dict[int, TrueContact]:
     order = np.lexsort((ts, pid))
     pid, ts, kind, variant = pid[order], ts[order], kind[order], variant[order]
     starts = np.flatnonzero(np.r_[True, pid[1:] != pid[:-1]]) if len(pid) else np.array([], dtype=np.int64)
-    ends = np.r_[starts[1:], len(pid)]
+    return CrmTimeline(pid, ts, kind, variant, starts, np.r_[starts[1:], len(pid)].astype(np.int64))
+
+
+def crm_contacts(world: World, as_of_us: int) -> dict[int, TrueContact]:
+    """Every contact created by `as_of_us`, merged-away duplicates included (`merged_into` set).
+
+    A contact is created by its person's first CRM touch; `lastmodifieddate` moves with every later
+    touch, with deals being associated or archived (num_associated_deals changes) and with a merge.
+    """
+    line = crm_timeline(world, as_of_us)
     deals_by_person: dict[int, list[TrueDeal]] = {}
     for deal in crm_deals(world, as_of_us).values():
         deals_by_person.setdefault(deal.person_id, []).append(deal)
-
     found: dict[int, TrueContact] = {}
-    for lo, hi in zip(starts, ends, strict=True):
-        p = person(int(pid[lo]))
-        created = int(ts[lo])
-        kinds = set(kind[lo:hi].tolist())
-        stage = "customer" if 1 in kinds else "lead" if 0 in kinds else "subscriber"
-        channel, detail = first_channel(world, p.pid, created)
-        deals = deals_by_person.get(p.pid, [])
-        modified = [int(ts[hi - 1])] + [d.created_us for d in deals] + [d.archived_us for d in deals if d.archived_us]
-        first_variant = int(variant[lo])
-        common = {"person_id": p.pid, "lifecyclestage": stage, "analytics_source": HUBSPOT_ANALYTICS_SOURCE[channel],
-                  "analytics_source_data_1": detail}
-        merged: tuple[int, ...] = ()
-        duplicate_created = created + DUPLICATE_CONTACT_DELAY_US
-        if has_duplicate_contact(p.pid) and duplicate_created <= as_of_us:
-            merged_at = duplicate_created + MERGE_DELAY_US
-            is_merged = merged_at <= as_of_us
-            duplicate_id = p.hubspot_contact_id + 1
-            found[duplicate_id] = TrueContact(
-                contact_id=duplicate_id, created_us=duplicate_created, last_modified_us=duplicate_created,
-                email=email_variant(p, 1 if first_variant == 2 else 2), deal_ids=(),
-                merged_into=p.hubspot_contact_id if is_merged else None, **common)
-            if is_merged:
-                merged = (duplicate_id,)
-                modified.append(merged_at)
-        found[p.hubspot_contact_id] = TrueContact(
-            contact_id=p.hubspot_contact_id, created_us=created, last_modified_us=max(modified),
-            email=email_variant(p, first_variant),
-            deal_ids=tuple(sorted(d.deal_id for d in deals if d.archived_us is None)),
-            merged_ids=merged, **common)
+    for lo, hi in zip(line.starts.tolist(), line.ends.tolist(), strict=True):
+        pid = int(line.person_id[lo])
+        for contact in person_contacts(world, line, lo, hi, deals_by_person.get(pid, []), as_of_us):
+            found[contact.contact_id] = contact
+    return found
+
+
+def person_contacts(world: World, line: CrmTimeline, lo: int, hi: int, deals: list[TrueDeal],
+                    as_of_us: int) -> list[TrueContact]:
+    """One person's contacts from their touches `line[lo:hi]`: a duplicate (if made by the clock), then the
+    contact itself. The HubSpot simulator renders single contacts with this, so both stay one truth."""
+    p = person(int(line.person_id[lo]))
+    created = int(line.ts[lo])
+    kinds = set(line.kind[lo:hi].tolist())
+    stage = "customer" if 1 in kinds else "lead" if 0 in kinds else "subscriber"
+    channel, detail = first_channel(world, p.pid, created)
+    modified = [int(line.ts[hi - 1])] + [d.created_us for d in deals] + [d.archived_us for d in deals if d.archived_us]
+    first_variant = int(line.variant[lo])
+    common = {"person_id": p.pid, "lifecyclestage": stage, "analytics_source": HUBSPOT_ANALYTICS_SOURCE[channel],
+              "analytics_source_data_1": detail}
+    found: list[TrueContact] = []
+    merged: tuple[int, ...] = ()
+    duplicate_created = created + DUPLICATE_CONTACT_DELAY_US
+    if has_duplicate_contact(p.pid) and duplicate_created <= as_of_us:
+        merged_at = duplicate_created + MERGE_DELAY_US
+        is_merged = merged_at <= as_of_us
+        duplicate_id = p.hubspot_contact_id + 1
+        found.append(TrueContact(
+            contact_id=duplicate_id, created_us=duplicate_created, last_modified_us=duplicate_created,
+            email=email_variant(p, 1 if first_variant == 2 else 2), deal_ids=(),
+            merged_into=p.hubspot_contact_id if is_merged else None, **common))
+        if is_merged:
+            merged = (duplicate_id,)
+            modified.append(merged_at)
+    found.append(TrueContact(
+        contact_id=p.hubspot_contact_id, created_us=created, last_modified_us=max(modified),
+        email=email_variant(p, first_variant),
+        deal_ids=tuple(sorted(d.deal_id for d in deals if d.archived_us is None)),
+        merged_ids=merged, **common))
     return found

@@ -36,6 +36,7 @@ from brightcart_pipeline.simulator.server import (
 )
 from brightcart_pipeline.simulator.truth_web import TrueContact, TrueDeal, crm_contacts, crm_deals
 from brightcart_pipeline.simulator.vendors.common import has_bearer, page_limit
+from brightcart_pipeline.simulator.vendors.hubspot_index import ContactIndex, contact_index
 from brightcart_pipeline.simulator.world import US_PER_SECOND
 
 LIST_MAX_LIMIT = 100
@@ -61,6 +62,10 @@ RENDER_FAULTS = ("schema_drift", "malformed_records", "duplicate_records")
 LEGAL_BASIS_CONSENT = "Freely given consent from contact"
 LEGAL_BASIS_LEGITIMATE_INTEREST = "Legitimate interest - existing customer"
 DATE_PROPERTIES = frozenset({"createdate", "lastmodifieddate", "hs_lastmodifieddate", "closedate"})
+# Bounds of a `lastmodifieddate` filter on the sorted dates: (searchsorted side for lo, for hi); None leaves it.
+RANGE_SIDES: dict[str, tuple[str | None, str | None]] = {
+    "GT": ("right", None), "GTE": ("left", None), "LT": (None, "left"), "LTE": (None, "right"),
+    "EQ": ("left", "right"), "HAS_PROPERTY": (None, None)}
 
 
 def legal_basis(p: Person) -> str | None:
@@ -133,6 +138,7 @@ class HubSpotVendor:
         self._dates = lru_cache(maxsize=16)(self._date_column)
         self._searched = lru_cache(maxsize=32)(self._search_positions)
         self._build_lock = threading.RLock()
+        self._contact_index = lru_cache(maxsize=4)(self._build_contact_index)
 
     def routes(self) -> list[Route]:
         objects = r"(?P<object_type>contacts|deals)"
@@ -365,6 +371,9 @@ class HubSpotVendor:
         if offset >= self.search_cap:
             return self._bad_request(
                 request, f"Cannot page beyond {self.search_cap} results: narrow the search with filters.")
+        lazy = self._lazy_search(object_type, body, offset, limit)
+        if lazy is not None:
+            return self._ok(lazy)
         records = self._all(object_type)
         try:
             with self._build_lock:
@@ -386,6 +395,34 @@ class HubSpotVendor:
         if offset + limit < total:
             out["paging"] = {"next": {"after": str(offset + limit)}}
         return self._ok(out)
+
+    # -- contacts search from the index (no render faults, `lastmodifieddate` filters and sort) --------
+    def _build_contact_index(self, as_of_us: int, plan_id: int) -> ContactIndex:
+        deleted = [(f.on, f.count) for f in self.context.faults.plan.faults
+                   if f.vendor == self.NAME and f.kind == "deleted_records" and f.resource in (None, "contacts")]
+        return contact_index(self.context.world, as_of_us, deleted)
+
+    def _lazy_search(self, object_type: str, body: dict[str, Any], offset: int, limit: int) -> dict[str, Any] | None:
+        """The search's page from `ContactIndex`, rendering only the page's contacts; None when the query
+        needs the fully rendered records (other properties, other sorts, render faults)."""
+        sorts = body.get("sorts") or []
+        groups = body.get("filterGroups") or []
+        if (object_type != "contacts" or self._has_render_faults(object_type) or not sorts
+                or sorts[0].get("propertyName") != "lastmodifieddate" or not _range_filters(groups)):
+            return None
+        with self._build_lock:  # a retrying client waits for the one build
+            index = self._contact_index(self.context.as_of_us, id(self.context.faults.plan))
+        positions = _range_positions(index.modified_ms, groups)
+        if sorts[0].get("direction") == "DESCENDING":
+            positions = positions[::-1]
+        # Archived contacts are never searched, so none of the page is.
+        page = [self._contact(index.contact(self.context.world, int(i)), None)
+                for i in index.contact_id[positions[offset:offset + limit]].tolist()]
+        out: dict[str, Any] = {"total": len(positions),
+                               "results": [self._render(r, body.get("properties")) for r in page]}
+        if offset + limit < len(positions):
+            out["paging"] = {"next": {"after": str(offset + limit)}}
+        return out
 
     def batch_read_associations(self, request: Request, from_type: str, to_type: str) -> Response:
         inputs = request.json().get("inputs") or []
@@ -437,6 +474,41 @@ def _offset(after: Any) -> int | None:
         return 0
     text = str(after)
     return int(text) if text.isdigit() else None
+
+
+def _range_filters(groups: list[dict[str, Any]]) -> bool:
+    """Whether every filter bounds `lastmodifieddate` with a valid value, so a group is one range."""
+    for group in groups:
+        for f in group.get("filters", []):
+            if f.get("propertyName") != "lastmodifieddate" or f.get("operator") not in RANGE_SIDES:
+                return False
+            if f["operator"] != "HAS_PROPERTY":
+                try:
+                    to_ms(str(f["value"]))
+                except (KeyError, ValueError):
+                    return False  # the full path answers 400
+    return True
+
+
+def _range_positions(modified_ms: np.ndarray, groups: list[dict[str, Any]]) -> np.ndarray:
+    """Positions in the sorted dates matching any group; a group's filters narrow one range."""
+    ranges = []
+    for group in groups or [{}]:
+        lo, hi = 0, len(modified_ms)
+        for f in group.get("filters", []):
+            lo_side, hi_side = RANGE_SIDES[f["operator"]]
+            if lo_side:
+                lo = max(lo, int(np.searchsorted(modified_ms, to_ms(str(f["value"])), lo_side)))
+            if hi_side:
+                hi = min(hi, int(np.searchsorted(modified_ms, to_ms(str(f["value"])), hi_side)))
+        ranges.append((lo, hi))
+    if len(ranges) == 1:
+        lo, hi = ranges[0]
+        return np.arange(lo, max(lo, hi), dtype=np.int64)
+    matched = np.zeros(len(modified_ms), dtype=bool)
+    for lo, hi in ranges:
+        matched[lo:hi] = True
+    return np.flatnonzero(matched)
 
 
 def _sort_value(record: CrmRecord, name: str) -> tuple[Any, int]:
