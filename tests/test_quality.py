@@ -245,7 +245,7 @@ def test_reconciliation_counts_records_erased_on_request_as_the_vendor_still_doe
     settings = settings_for(tmp_path, server, duckdb_path=copy)
     use_settings(monkeypatch, settings)
     shopify_check = quality_assets.shopify_orders_reconcile
-    with duckdb.connect(str(copy)) as con:
+    with connect(settings) as con:
         contact_id, created = con.sql("select id, created_at from raw_hubspot.contacts order by id limit 1").fetchone()
         (order_id,) = con.sql("select id from raw_shopify.orders order by id limit 1").fetchone()
         con.execute("delete from raw_hubspot.contacts where id = ?", [contact_id])
@@ -258,7 +258,7 @@ def test_reconciliation_counts_records_erased_on_request_as_the_vendor_still_doe
                                                                                "createdAt": created.isoformat()}],
                # landed twice, one record
                lake_key(RAW, "shopify", "orders", WORLD.start, landing, 2): [{"id": order_id}] * 2}
-    with duckdb.connect(str(copy)) as con:
+    with connect(settings) as con:
         ensure_schema(con)
         assert record_erasures(con, "request-1", removed) == 2
         outcome = reconciliation.hubspot_contacts(con, hubspot.build_client(settings))
