@@ -140,7 +140,7 @@ def _replayed(lake: LakeStore, key: str, contract: RecordContract) -> Page | pa.
     data = lake.read(key)
     with paused_gc():
         try:
-            page_format, context, body = decode_wire_page(data)
+            page = decode_wire_page(data)
         except ValueError:
             return accept(lake, key, decode_records(data), contract)
-        return accept_page(lake, key, page_format, context, body, contract)[0]
+        return accept_page(lake, key, page, contract)[0]

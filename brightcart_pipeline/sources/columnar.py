@@ -31,12 +31,12 @@ from brightcart_pipeline.lake.landing import (
     write_dead_letters,
 )
 from brightcart_pipeline.lake.store import LakeStore
-from brightcart_pipeline.sources import bigquery_wire
+from brightcart_pipeline.sources import bigquery_duckdb, bigquery_wire
 from brightcart_pipeline.sources.bigquery_wire import Columns
 
-# How each wire format decodes a page (context, parsed body) into columns and, for one row, a record.
-PageDecoder = Callable[[Any, Any], tuple[Columns, Callable[[int], dict[str, Any]]]]
-PAGE_DECODERS: dict[str, PageDecoder] = {bigquery_wire.FORMAT: bigquery_wire.page_columns}
+# How each wire format decodes a page into columns and, for one row, a record.
+PageDecoder = Callable[[WirePage], tuple[Columns, Callable[[int], dict[str, Any]]]]
+PAGE_DECODERS: dict[str, PageDecoder] = {bigquery_wire.FORMAT: bigquery_duckdb.page_columns}
 
 _DECIMAL = r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$"
 
@@ -88,7 +88,7 @@ def land_wire_page(landing: Landing, resource: str, day: dt.date, page: WirePage
     """Land the page as received, then decode it, dead-letter what breaks the contract, return what loads."""
     key = landing.land_page(resource, day, page)
     with paused_gc():
-        table, rejected = accept_page(landing.lake, key, page.format, page.context, page.parsed, contract)
+        table, rejected = accept_page(landing.lake, key, page, contract)
     landing.count(resource, table.num_rows + rejected, rejected)
     return table
 
@@ -106,10 +106,9 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def accept_page(lake: LakeStore, raw_key: str, page_format: str, context: Any, body: Any,
-                contract: RecordContract) -> tuple[pa.Table, int]:
+def accept_page(lake: LakeStore, raw_key: str, page: WirePage, contract: RecordContract) -> tuple[pa.Table, int]:
     """The page's rows that meet the contract, tagged with their lake file, and how many were dead-lettered."""
-    columns, record_at = PAGE_DECODERS[page_format](context, body)
+    columns, record_at = PAGE_DECODERS[page.format](page)
     reasons = contract_violations(columns, contract)
     table = columns.table()
     if reasons:

@@ -142,7 +142,7 @@ def table_pages(client: VendorClient, settings: Settings, date: dt.date) -> Iter
     yield from follow_cursor(
         lambda token: WirePage(bigquery_wire.FORMAT, context, client.request(
             "GET", f"{table}/data", params={"maxResults": PAGE_SIZE, **_token_param("pageToken", token)}).content),
-        lambda page: page.parsed.get("pageToken"))
+        lambda page: bigquery_wire.page_token(page.body))
 
 
 def report_pages(client: VendorClient, settings: Settings, date: dt.date) -> Iterator[Page]:
