@@ -27,7 +27,7 @@ from brightcart_pipeline.lake.landing import (
     landed_keys,
 )
 from brightcart_pipeline.lake.store import LakeStore
-from brightcart_pipeline.sources.columnar import accept_page, paused_gc
+from brightcart_pipeline.sources.columnar import accept_page, batched, paused_gc
 
 Page = list[dict[str, Any]]
 
@@ -131,7 +131,7 @@ def replay_source(lake: LakeStore, source: str, specs: Sequence[ResourceSpec], s
             stats.by_resource[spec.name] = stats.by_resource.get(spec.name, 0) + len(good)
             yield good
 
-    resources = [resource(spec, pages(spec)) for spec in specs]
+    resources = [resource(spec, batched(pages(spec))) for spec in specs]
     return dlt.source(name=source)(lambda: resources)()
 
 

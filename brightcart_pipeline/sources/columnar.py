@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -91,6 +91,34 @@ def land_wire_page(landing: Landing, resource: str, day: dt.date, page: WirePage
         table, rejected = accept_page(landing.lake, key, page, contract)
     landing.count(resource, table.num_rows + rejected, rejected)
     return table
+
+
+# Rows per Arrow table handed to dlt: dlt pays a fixed cost per item (schema merge, config lookups, a parquet
+# row group), so ten 1,000-row pages go as one table. Landing stays per page: batching changes what dlt sees only.
+ARROW_BATCH_ROWS = 10_000
+
+
+def batched(items: Iterable[pa.Table | Any], rows: int = ARROW_BATCH_ROWS) -> Iterator[pa.Table | Any]:
+    """Consecutive Arrow tables of one schema concatenated up to `rows` rows, in order; a table of another schema
+    (a drifted day) starts a new batch, and anything else (a page of records) passes through in its place."""
+    waiting: list[pa.Table] = []
+
+    def flush() -> Iterator[pa.Table]:
+        if waiting:
+            yield pa.concat_tables(waiting) if len(waiting) > 1 else waiting[0]
+            waiting.clear()
+
+    for item in items:
+        if not isinstance(item, pa.Table):
+            yield from flush()
+            yield item
+            continue
+        if waiting and item.schema != waiting[0].schema:
+            yield from flush()
+        waiting.append(item)
+        if sum(table.num_rows for table in waiting) >= rows:
+            yield from flush()
+    yield from flush()
 
 
 @contextmanager
