@@ -1,13 +1,14 @@
-"""BigQuery's `tabledata.list` pages split into columns by DuckDB: no Python object per cell.
+"""BigQuery's `tabledata.list` pages split into the raw table's columns by DuckDB: no Python object per cell.
 
-The third decoder of the format (beside `bigquery_wire.decode_row` and `decode_columns`), and the hot
-path: one SQL statement per table schema, generated once, reads a page's bytes with DuckDB's JSON reader
-and returns the raw table's columns as Arrow, shaped exactly as `decode_columns` shapes them:
-- scalars (top level and RECORDs flattened one level, `a__b`) come back as text and are typed by the
-  same Arrow casts (`bigquery_wire.typed_column`), so malformed cells are found the same way;
-- REPEATED fields and deeper RECORDs come back as the JSON value the dict decoder gives, built in SQL
-  (`INTEGER` cells as numbers, text that is not an integer kept as text, `BOOLEAN` as true/false).
-  The JSON text may spell a number differently (`1e+20` here is `100000000000000000000.0`): same value.
+The hot path of the format (`bigquery_wire.decode_row` is the other decoder: dicts, for lake readers and
+dead letters; the two agree, tests/test_bigquery_wire.py). One SQL statement per table schema, generated
+once, reads a page's bytes with DuckDB's JSON functions and returns Arrow columns named and shaped as the
+raw table holds them:
+- scalars (top level, and RECORDs flattened one level to `a__b`) come back as text and are typed by Arrow
+  casts (`bigquery_wire.typed_column`), which also find malformed cells for the dead letter;
+- REPEATED fields and deeper RECORDs come back as JSON text of what `decode_row` gives (INTEGER cells as
+  numbers, text that is not an integer kept as text, BOOLEAN as true/false, NaN as null). A number may
+  be spelled differently from orjson's (`1e+20` is `100000000000000000000.0`): the same value.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from brightcart_pipeline.sources.bigquery_wire import (
 def decode_page(body: bytes, fields: Sequence[Field]) -> Columns:
     """A page's rows as the raw table's columns, split and rebuilt by DuckDB."""
     statement = _statement(json.dumps(list(fields), sort_keys=True))
-    table = _connection().execute(statement.sql, [body]).fetch_arrow_table()
+    table = _connection().execute(statement.sql, [body]).to_arrow_table()
     columns = Columns()
     for name, path, kind in statement.scalars:
         text = table.column(name).combine_chunks()
@@ -47,7 +48,7 @@ def decode_page(body: bytes, fields: Sequence[Field]) -> Columns:
             columns.malformed[name] = Malformed(".".join(path), malformed, text)
     for name in statement.json_columns:
         columns.arrays[name] = table.column(name).combine_chunks()
-    # Keep the schema's column order, as `decode_columns` does.
+    # The schema's column order, as dlt's normaliser gave it.
     columns.arrays = {name: columns.arrays[name] for name in statement.order}
     return columns
 
@@ -110,7 +111,7 @@ def _single_json_value(field: Field, text: str, depth: int) -> str:
     if kind in RECORD_TYPES:
         cells = f"cells_{depth}"
         paths = [f"$.f[{n}].v" for n in range(len(field["fields"]))]
-        members = ", ".join(f"'{sub['name']}', {_json_value(sub, f'{cells}[{n}]', depth + 1)}"
+        members = ", ".join(f"{_literal(sub['name'])}, {_json_value(sub, f'{cells}[{n}]', depth + 1)}"
                             for n, sub in enumerate(field["fields"], start=1))
         # The record's cells are extracted once and bound to a name through a one-element list.
         return (f"CASE WHEN {text} IS NULL THEN NULL ELSE list_transform("
@@ -129,6 +130,11 @@ def _single_json_value(field: Field, text: str, depth: int) -> str:
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    # Names come from the vendor's schema: quoted, never spliced in as SQL.
+    return "'" + text.replace("'", "''") + "'"
 
 
 @lru_cache(maxsize=64)
