@@ -276,11 +276,13 @@ def backfill(sources: tuple[str, ...], start: dt.date, end: dt.date, from_api: b
 @click.option("--days", type=int, default=1, show_default=True, help="Simulated days to measure.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("docs/benchmarks"), show_default=True,
               help="Folder for the JSON and Markdown reports.")
-def bench(scale: float, days: int, out_dir: Path) -> None:
+@click.option("--sources", "--source", "sources", type=click.Choice(SOURCES), multiple=True,
+              help="A source to measure; repeat for several. Default: every source (and then dbt too).")
+def bench(scale: float, days: int, out_dir: Path, sources: tuple[str, ...]) -> None:
     """Measure extract → land → load → dbt at a scale, with same-run ceilings; writes JSON and Markdown."""
     from brightcart_pipeline.bench import run_bench
 
-    report = run_bench(scale, days, out_dir)
+    report = run_bench(scale, days, out_dir, sources=sources or SOURCES)
     console.print(report.to_markdown())
     console.print(f"written to {out_dir}/")
 

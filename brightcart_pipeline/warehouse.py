@@ -99,7 +99,10 @@ def dlt_destination(settings: Settings) -> Any:
     if settings.target == "local":
         path = settings.warehouse_path
         ensure_warehouse_folder(path)
-        return attached_duckdb(path, opening_sql(path, warehouse_catalog(settings), warehouse_key(settings)))
+        # The merge's staging and hash tables live in DuckDB's buffer pool, which grows with a day's rows up to
+        # the memory limit (80% of RAM unless set): the same bound dbt gets; past it, DuckDB evicts and spills.
+        limit = f"SET memory_limit = '{settings.duckdb_memory_limit}'"
+        return attached_duckdb(path, [limit, *opening_sql(path, warehouse_catalog(settings), warehouse_key(settings))])
     credentials: dict[str, Any] = {
         "host": settings.snowflake_account,
         "username": settings.snowflake_user,

@@ -40,6 +40,7 @@ RECORDS_SUFFIX = ".jsonl.gz"
 WIRE_PAGE_SUFFIX = ".json.gz"
 # A wire page file starts with its format; a records file starts with a record (which never has that key).
 _WIRE_PAGE_MARK = b'{"page_format":'
+_BODY_MARK = b',"body":'  # what precedes a wire page's body, the envelope's last member
 # How each wire format's page reads back as plain records (deletion, dead letters, tests read records).
 PAGE_RECORDS: dict[str, Callable[[Any, Any], list[dict[str, Any]]]] = {bigquery_wire.FORMAT: bigquery_wire.page_records}
 
@@ -103,17 +104,25 @@ class WirePage:
     def encode(self) -> bytes:
         # The body is spliced in as received: landing it costs a gzip, not a parse and a re-serialisation.
         envelope = b"".join((_WIRE_PAGE_MARK, orjson.dumps(self.format), b',"context":', orjson.dumps(self.context),
-                             b',"body":', self.body, b"}"))
+                             _BODY_MARK, self.body, b"}"))
         return gzip.compress(envelope, compresslevel=1)
 
 
-def decode_wire_page(data: bytes) -> tuple[str, Any, Any]:
-    """A landed wire page as (format, context, parsed body); raises ValueError for a records file."""
+def decode_wire_page(data: bytes) -> WirePage:
+    """A landed wire page with its body as the bytes received (not parsed); raises ValueError for a records file."""
     text = gzip.decompress(data)
     if not text.startswith(_WIRE_PAGE_MARK):
         raise ValueError("not a wire page")
-    page = orjson.loads(text)
-    return page["page_format"], page["context"], page["body"]
+    # `encode` wrote the envelope, the body last: split there instead of parsing the whole page.
+    head, found, body = text.partition(_BODY_MARK)
+    try:
+        envelope = orjson.loads(head + b"}") if found else None
+    except orjson.JSONDecodeError:
+        envelope = None
+    if envelope is None or set(envelope) != {"page_format", "context"}:  # the mark was inside the context
+        page = orjson.loads(text)
+        return WirePage(page["page_format"], page["context"], orjson.dumps(page["body"]))
+    return WirePage(envelope["page_format"], envelope["context"], body[:-1])
 
 
 def _lookup(record: dict[str, Any], path: str) -> Any:

@@ -27,7 +27,7 @@ from brightcart_pipeline.lake.landing import (
     landed_keys,
 )
 from brightcart_pipeline.lake.store import LakeStore
-from brightcart_pipeline.sources.columnar import accept_page, paused_gc
+from brightcart_pipeline.sources.columnar import accept_page, batched, paused_gc
 
 Page = list[dict[str, Any]]
 
@@ -131,7 +131,7 @@ def replay_source(lake: LakeStore, source: str, specs: Sequence[ResourceSpec], s
             stats.by_resource[spec.name] = stats.by_resource.get(spec.name, 0) + len(good)
             yield good
 
-    resources = [resource(spec, pages(spec)) for spec in specs]
+    resources = [resource(spec, batched(pages(spec))) for spec in specs]
     return dlt.source(name=source)(lambda: resources)()
 
 
@@ -140,7 +140,7 @@ def _replayed(lake: LakeStore, key: str, contract: RecordContract) -> Page | pa.
     data = lake.read(key)
     with paused_gc():
         try:
-            page_format, context, body = decode_wire_page(data)
+            page = decode_wire_page(data)
         except ValueError:
             return accept(lake, key, decode_records(data), contract)
-        return accept_page(lake, key, page_format, context, body, contract)[0]
+        return accept_page(lake, key, page, contract)[0]

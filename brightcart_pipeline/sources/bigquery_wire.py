@@ -1,15 +1,16 @@
 """BigQuery's `tabledata.list` wire format: f/v cells (every scalar a string), typed by the table's schema.
 
 Two decoders of one format:
-- `decode_row` gives the plain export-shaped dict BigQuery's client libraries return (INTEGER → int,
+- `decode_row` (here) gives the plain export-shaped dict BigQuery's client libraries return (INTEGER → int,
   FLOAT → float, BOOLEAN → bool, RECORD → dict, REPEATED → list): what lake readers and dead letters see.
-- `decode_columns` gives a whole page as Arrow columns, one column at a time, shaped like the raw table:
-  RECORDs flattened to `a__b` columns one level deep, REPEATED and deeper RECORDs as JSON text. It is the
-  hot path: no per-row dict is built for flattened scalars, and the string → number casts run in Arrow.
+- `bigquery_duckdb.decode_page` gives a whole page as the raw table's Arrow columns (RECORDs flattened to
+  `a__b` one level deep, REPEATED and deeper RECORDs as JSON text of what `decode_row` gives), split by
+  DuckDB: the hot path. Both type scalars the same way; the columns' Arrow types and casts live here.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,42 +120,7 @@ class Columns:
         return pa.table(self.arrays)
 
 
-def decode_columns(rows: Sequence[dict[str, Any]], fields: Sequence[Field]) -> Columns:
-    """Every row of a page, decoded column by column into Arrow arrays named as the raw table names them."""
-    columns = Columns()
-    cells = [row["f"] for row in rows]
-    for index, one in enumerate(fields):
-        _add_column(columns, [cell[index]["v"] for cell in cells], one, (one["name"],))
-    return columns
-
-
-def _add_column(columns: Columns, values: list[Any], field: Field, path: tuple[str, ...]) -> None:
-    name = "__".join(path)
-    kind = field["type"]
-    if field.get("mode") == "REPEATED" or (kind in RECORD_TYPES and len(path) > FLATTEN_DEPTH):
-        columns.arrays[name] = _json_column(values, field)
-    elif kind in RECORD_TYPES:
-        for index, sub in enumerate(field["fields"]):
-            sub_values = [None if value is None else value["f"][index]["v"] for value in values]
-            _add_column(columns, sub_values, sub, (*path, sub["name"]))
-    else:
-        text = pa.array(values, pa.string())
-        typed, malformed = _typed(text, kind)
-        columns.arrays[name] = typed
-        if malformed is not None:
-            columns.malformed[name] = Malformed(".".join(path), malformed, text)
-
-
-def _json_column(values: list[Any], field: Field) -> pa.Array:
-    """JSON text of what the dict decoder gives (a list for REPEATED), as dlt serialises a JSON column."""
-    decode, dumps = cell_decoder(field), orjson.dumps
-    repeated = field.get("mode") == "REPEATED"
-    # bytes → binary → string: Arrow checks the UTF-8 once, no Python str is made per value.
-    texts = [dumps(decode(value)) if repeated or value is not None else None for value in values]
-    return pa.array(texts, pa.binary()).cast(pa.string())
-
-
-def _typed(text: pa.Array, kind: str) -> tuple[pa.Array, pa.Array | None]:
+def typed_column(text: pa.Array, kind: str) -> tuple[pa.Array, pa.Array | None]:
     """The column cast to its schema type, and a mask of cells that would not cast (None when all did)."""
     if kind in BOOLEAN_TYPES:
         return pc.equal(text, "true"), None
@@ -179,12 +145,16 @@ def _typed(text: pa.Array, kind: str) -> tuple[pa.Array, pa.Array | None]:
 FORMAT = "bigquery.tabledata"  # a landed page: the response body as received, with `{"fields": schema}`
 
 
+# A key the body spells unescaped only as a member name: any string value holding it would escape its quotes.
+_PAGE_TOKEN = re.compile(rb'"pageToken":\s*("(?:[^"\\]|\\.)*")')
+
+
+def page_token(body: bytes) -> str | None:
+    """The cursor of a `tabledata.list` body, found without parsing the rows (the cells are decoded elsewhere)."""
+    found = _PAGE_TOKEN.search(body)
+    return orjson.loads(found.group(1)) if found else None
+
+
 def page_records(context: dict[str, Any], body: dict[str, Any]) -> list[dict[str, Any]]:
     decode = record_decoder(context["fields"])
     return [decode(row) for row in body.get("rows", [])]
-
-
-def page_columns(context: dict[str, Any], body: dict[str, Any]) -> tuple[Columns, Callable[[int], dict[str, Any]]]:
-    """The page as columns, and a way back to one row as a record (for the few that are dead-lettered)."""
-    rows, fields = body.get("rows", []), context["fields"]
-    return decode_columns(rows, fields), lambda index: decode_row(rows[index], fields)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -31,12 +31,12 @@ from brightcart_pipeline.lake.landing import (
     write_dead_letters,
 )
 from brightcart_pipeline.lake.store import LakeStore
-from brightcart_pipeline.sources import bigquery_wire
+from brightcart_pipeline.sources import bigquery_duckdb, bigquery_wire
 from brightcart_pipeline.sources.bigquery_wire import Columns
 
-# How each wire format decodes a page (context, parsed body) into columns and, for one row, a record.
-PageDecoder = Callable[[Any, Any], tuple[Columns, Callable[[int], dict[str, Any]]]]
-PAGE_DECODERS: dict[str, PageDecoder] = {bigquery_wire.FORMAT: bigquery_wire.page_columns}
+# How each wire format decodes a page into columns and, for one row, a record.
+PageDecoder = Callable[[WirePage], tuple[Columns, Callable[[int], dict[str, Any]]]]
+PAGE_DECODERS: dict[str, PageDecoder] = {bigquery_wire.FORMAT: bigquery_duckdb.page_columns}
 
 _DECIMAL = r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$"
 
@@ -88,9 +88,37 @@ def land_wire_page(landing: Landing, resource: str, day: dt.date, page: WirePage
     """Land the page as received, then decode it, dead-letter what breaks the contract, return what loads."""
     key = landing.land_page(resource, day, page)
     with paused_gc():
-        table, rejected = accept_page(landing.lake, key, page.format, page.context, page.parsed, contract)
+        table, rejected = accept_page(landing.lake, key, page, contract)
     landing.count(resource, table.num_rows + rejected, rejected)
     return table
+
+
+# Rows per Arrow table handed to dlt: dlt pays a fixed cost per item (schema merge, config lookups, a parquet
+# row group), so ten 1,000-row pages go as one table. Landing stays per page: batching changes what dlt sees only.
+ARROW_BATCH_ROWS = 10_000
+
+
+def batched(items: Iterable[pa.Table | Any], rows: int = ARROW_BATCH_ROWS) -> Iterator[pa.Table | Any]:
+    """Consecutive Arrow tables of one schema concatenated up to `rows` rows, in order; a table of another schema
+    (a drifted day) starts a new batch, and anything else (a page of records) passes through in its place."""
+    waiting: list[pa.Table] = []
+
+    def flush() -> Iterator[pa.Table]:
+        if waiting:
+            yield pa.concat_tables(waiting) if len(waiting) > 1 else waiting[0]
+            waiting.clear()
+
+    for item in items:
+        if not isinstance(item, pa.Table):
+            yield from flush()
+            yield item
+            continue
+        if waiting and item.schema != waiting[0].schema:
+            yield from flush()
+        waiting.append(item)
+        if sum(table.num_rows for table in waiting) >= rows:
+            yield from flush()
+    yield from flush()
 
 
 @contextmanager
@@ -106,10 +134,9 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def accept_page(lake: LakeStore, raw_key: str, page_format: str, context: Any, body: Any,
-                contract: RecordContract) -> tuple[pa.Table, int]:
+def accept_page(lake: LakeStore, raw_key: str, page: WirePage, contract: RecordContract) -> tuple[pa.Table, int]:
     """The page's rows that meet the contract, tagged with their lake file, and how many were dead-lettered."""
-    columns, record_at = PAGE_DECODERS[page_format](context, body)
+    columns, record_at = PAGE_DECODERS[page.format](page)
     reasons = contract_violations(columns, contract)
     table = columns.table()
     if reasons:

@@ -33,7 +33,7 @@ from brightcart_pipeline.lake.landing import Landing, RecordContract, WirePage
 from brightcart_pipeline.settings import Settings
 from brightcart_pipeline.sources import bigquery_wire
 from brightcart_pipeline.sources.base import ExtractWindow, Page, ResourceSpec, resource
-from brightcart_pipeline.sources.columnar import land_wire_page
+from brightcart_pipeline.sources.columnar import batched, land_wire_page
 from brightcart_pipeline.sources.http import VendorClient, bearer, follow_cursor, retry_after_seconds
 
 PAGE_SIZE = 1000  # rows per tabledata.list page: small pages parse faster (STACK.md)
@@ -142,7 +142,7 @@ def table_pages(client: VendorClient, settings: Settings, date: dt.date) -> Iter
     yield from follow_cursor(
         lambda token: WirePage(bigquery_wire.FORMAT, context, client.request(
             "GET", f"{table}/data", params={"maxResults": PAGE_SIZE, **_token_param("pageToken", token)}).content),
-        lambda page: page.parsed.get("pageToken"))
+        lambda page: bigquery_wire.page_token(page.body))
 
 
 def report_pages(client: VendorClient, settings: Settings, date: dt.date) -> Iterator[Page]:
@@ -175,9 +175,9 @@ def report_pages(client: VendorClient, settings: Settings, date: dt.date) -> Ite
 @dlt.source(name="ga4")
 def ga4_source(client: VendorClient, landing: Landing, window: ExtractWindow, settings: Settings) -> list[Any]:
     def land_events(date: dt.date) -> Iterator[pa.Table]:
-        # The volume: export pages land as sent and reach dlt as Arrow tables (sources/columnar.py).
-        for page in table_pages(client, settings, date):
-            yield land_wire_page(landing, EVENTS.name, date, page, EVENTS.contract)
+        # The volume: export pages land as sent and reach dlt as Arrow tables, several pages each (columnar.py).
+        yield from batched(land_wire_page(landing, EVENTS.name, date, page, EVENTS.contract)
+                           for page in table_pages(client, settings, date))
 
     def land_report(date: dt.date) -> Iterator[Page]:
         for page in report_pages(client, settings, date):
