@@ -12,11 +12,13 @@ export DAGSTER_HOME ?= $(CURDIR)/.brightcart/dagster_home
 install: $(STAMP) $(MANIFEST)
 
 # Virtual environment with the locked packages (uv installs a lock in seconds; stock pip 23 cannot resolve it).
+# Bytecode compiled once here: with PYTHONDONTWRITEBYTECODE set, every process (each dlt, dbt and Dagster run)
+# would otherwise compile its imports again, ~5 CPU s each (docs/benchmarks/bench-notes.md).
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==0.13.9"
-	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
 
