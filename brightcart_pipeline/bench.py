@@ -177,12 +177,15 @@ class SimulatorProcess:
 
 
 @contextmanager
-def simulator_process(config: WorldConfig, port: int, home: Path) -> Iterator[SimulatorProcess]:
-    """`brightcart simulate` in its own process, serving `config`'s world on `port`."""
+def simulator_process(config: WorldConfig, port: int, home: Path, rate_limits: bool = False
+                      ) -> Iterator[SimulatorProcess]:
+    """`brightcart simulate` in its own process, serving `config`'s world on `port` (with the vendors'
+    documented rate limits when `rate_limits`)."""
     env = {**os.environ, "BRIGHTCART_HOME": str(home), "BRIGHTCART_SIMULATOR_SEED": str(config.seed),
            "BRIGHTCART_START_DATE": config.first_utc_day.isoformat(), "BRIGHTCART_SIMULATOR_DAYS": str(config.days),
            "BRIGHTCART_SIMULATOR_SCALE": str(config.scale)}
-    process = subprocess.Popen([sys.executable, "-m", "brightcart_pipeline.cli", "simulate", "--port", str(port)],
+    command = [sys.executable, "-m", "brightcart_pipeline.cli", "simulate", "--port", str(port)]
+    process = subprocess.Popen([*command, "--rate-limits"] if rate_limits else command,
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait_for(f"http://127.0.0.1:{port}/_simulator/health", process)
@@ -308,9 +311,14 @@ def run_bench(scale: float, days: int, out_dir: Path, seed: int = 7, port: int =
 def write_report(report: BenchReport, out_dir: Path) -> None:
     report.machine["load_average"]["end"] = os.getloadavg()[0]
     out_dir.mkdir(parents=True, exist_ok=True)
-    name = f"bench-scale{report.scale}-days{report.days}"
+    name = report_stem(report.scale, report.days)
     (out_dir / f"{name}.json").write_text(json.dumps(report.to_json(), indent=2) + "\n")
     (out_dir / f"{name}.md").write_text(report.to_markdown())
+
+
+def report_stem(scale: float, days: int) -> str:
+    """The report's file name without its suffix: one JSON and one Markdown per scale and days."""
+    return f"bench-scale{scale}-days{days}"
 
 
 def _dbt_build(settings: Settings) -> int:

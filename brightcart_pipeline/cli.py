@@ -278,10 +278,19 @@ def backfill(sources: tuple[str, ...], start: dt.date, end: dt.date, from_api: b
               help="Folder for the JSON and Markdown reports.")
 @click.option("--sources", "--source", "sources", type=click.Choice(SOURCES), multiple=True,
               help="A source to measure; repeat for several. Default: every source (and then dbt too).")
-def bench(scale: float, days: int, out_dir: Path, sources: tuple[str, ...]) -> None:
+@click.option("--rate-limits", is_flag=True,
+              help="Instead: the five extracts at once, vendor rate limits off then on, against each source's floor "
+                   "(a section added to the report).")
+def bench(scale: float, days: int, out_dir: Path, sources: tuple[str, ...], rate_limits: bool) -> None:
     """Measure extract → land → load → dbt at a scale, with same-run ceilings; writes JSON and Markdown."""
     from brightcart_pipeline.bench import run_bench
 
+    if rate_limits:
+        from brightcart_pipeline.bench_rate_limits import run_rate_limit_bench
+
+        console.print(run_rate_limit_bench(scale, days, out_dir).to_markdown())
+        console.print(f"written to {out_dir}/")
+        return
     report = run_bench(scale, days, out_dir, sources=sources or SOURCES)
     console.print(report.to_markdown())
     console.print(f"written to {out_dir}/")

@@ -7,6 +7,7 @@ the source, endpoint and last response are written once, here.
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 import time
@@ -21,6 +22,7 @@ from brightcart_pipeline.settings import Settings, Source
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 MAX_BACKOFF_SECONDS = 60.0
+IN_FLIGHT_POLL_SECONDS = 0.05
 
 Cursor = TypeVar("Cursor")
 Body = TypeVar("Body")
@@ -99,6 +101,48 @@ class Pacer:
 
 
 @dataclass(frozen=True)
+class RequestBudget:
+    """A vendor's documented limit as the client keeps it: at most `requests` calls in any `seconds`, counting
+    the calls whose path ends with `path_suffix` (every call when empty)."""
+
+    requests: int
+    seconds: float
+    path_suffix: str = ""
+
+
+class BudgetWindow:
+    """Once the vendor has throttled, holds each call until the vendor's sliding window has room: every further
+    throttle would cost its whole wait (Shopify's Retry-After of 2 s is four calls' worth of its budget).
+
+    Calls go at the pacer's speed until the first throttle, so a vendor's burst allowance is used and a vendor
+    with room to spare (the local simulator, most days) costs no waiting; the window keeps counting meanwhile,
+    so it holds the vendor's recent calls when it starts enforcing. A slot is dated when its answer arrives,
+    never before the vendor counted the call, so a call the vendor saw late cannot make the window look older
+    than the vendor's. Slots still in flight count as taken.
+    """
+
+    def __init__(self, budget: RequestBudget) -> None:
+        self.budget = budget
+        self.enforcing = False
+        self._answered_at: list[list[float]] = []  # one cell per slot, math.inf while in flight
+        self._lock = threading.Lock()
+
+    def take(self) -> list[float]:
+        """Take a slot (waiting for one while enforcing); write the answer's time into the returned cell."""
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                self._answered_at = [cell for cell in self._answered_at if now - cell[0] < self.budget.seconds]
+                if not self.enforcing or len(self._answered_at) < self.budget.requests:
+                    cell = [math.inf]
+                    self._answered_at.append(cell)
+                    return cell
+                # Every slot taken: wait for the oldest answer to leave the window (a slot in flight is polled).
+                wait = min(cell[0] for cell in self._answered_at) + self.budget.seconds - now
+            time.sleep(min(wait, IN_FLIGHT_POLL_SECONDS))
+
+
+@dataclass(frozen=True)
 class SentRequest:
     method: str
     url: str
@@ -115,6 +159,8 @@ class VendorClient:
     dialect: ThrottleDialect = standard_dialect
     # Reads usage headers on a successful response and returns seconds to pause before the next call.
     pressure: Callable[[requests.Response], float] | None = None
+    # The vendor's documented limits, kept on this side so a throttle is the exception, not the pacing.
+    budgets: tuple[RequestBudget, ...] = ()
     requests_per_second: float = 20.0
     max_retries: int = 6
     timeout: float = 30.0
@@ -129,6 +175,7 @@ class VendorClient:
         self.session = requests.Session()
         self.session.headers.update({"User-Agent": "brightcart-pipeline/0.1", **self.headers})
         self.pacer = Pacer(self.requests_per_second)
+        self.windows = [BudgetWindow(budget) for budget in self.budgets]
 
     @classmethod
     def from_settings(cls, settings: Settings, source: Source, **kwargs: Any) -> VendorClient:
@@ -148,10 +195,13 @@ class VendorClient:
                 json: Any = None) -> requests.Response:
         """Send with pacing; ride out throttles, 5xx and dropped connections; raise ExtractError at the end."""
         url = self.url(path_or_url)
-        endpoint = f"{method} {url.split('?', 1)[0].removeprefix(self.base_url)}"
+        path = url.split("?", 1)[0].removeprefix(self.base_url)
+        endpoint = f"{method} {path}"
+        windows = [window for window in self.windows if path.endswith(window.budget.path_suffix)]
         query = {**self.params, **(params or {})}
         last = "no response"
         for attempt in range(self.max_retries + 1):
+            slots = [window.take() for window in windows]
             self.pacer.wait()
             self.request_count += 1
             try:
@@ -162,12 +212,17 @@ class VendorClient:
                     timeout=self.timeout,
                 )
             except (requests.ConnectionError, requests.Timeout) as error:
-                last = f"{type(error).__name__}: {error}"
+                response, last = None, f"{type(error).__name__}: {error}"
+            for slot in slots:
+                slot[0] = time.monotonic()
+            if response is None:
                 self._back_off(attempt, None)
                 continue
             throttle_wait = self.dialect(response)
             if throttle_wait is not None:
                 self.throttled_count += 1
+                for window in windows:
+                    window.enforcing = True
                 last = _describe(response)
                 self.pacer.hold(throttle_wait)
                 self._back_off(attempt, throttle_wait)

@@ -37,13 +37,16 @@ from brightcart_pipeline.sources.base import (
     resource,
     transformer,
 )
-from brightcart_pipeline.sources.http import ExtractError, VendorClient, bearer, follow_cursor
+from brightcart_pipeline.sources.http import ExtractError, RequestBudget, VendorClient, bearer, follow_cursor
 
 SEARCH_PAGE_SIZE = 200
 SEARCH_RESULT_CAP = 10_000
 LIST_PAGE_SIZE = 100
 RATE_LIMIT_HEADERS = ("X-HubSpot-RateLimit-Remaining", "X-HubSpot-RateLimit-Interval-Milliseconds")
 LOW_REMAINING = 5
+# A private app's ten-second rolling limit, and the CRM search endpoints' own per-second one.
+APP_BUDGET = RequestBudget(requests=190, seconds=10.0)
+SEARCH_BUDGET = RequestBudget(requests=4, seconds=1.0, path_suffix="/search")
 CONTACT_PROPERTIES = (
     "email", "firstname", "lastname", "phone", "country", "city", "lifecyclestage", "hs_analytics_source",
     "hs_analytics_source_data_1", "createdate", "lastmodifieddate", "hs_object_id", "hs_email_optout",
@@ -123,6 +126,7 @@ def build_client(settings: Settings) -> VendorClient:
         headers=bearer(settings.secret("hubspot_access_token")),
         dialect=hubspot_dialect,
         pressure=rate_limit_pressure,
+        budgets=(APP_BUDGET, SEARCH_BUDGET),
     )
 
 

@@ -23,12 +23,14 @@ from brightcart_pipeline.sources.base import (
     parse_timestamp,
     resource,
 )
-from brightcart_pipeline.sources.http import VendorClient, follow_cursor, standard_dialect
+from brightcart_pipeline.sources.http import RequestBudget, VendorClient, follow_cursor, standard_dialect
 
 API_VERSION = "2024-10"
 PAGE_SIZE = 250
 CALL_LIMIT_HEADER = "X-Shopify-Shop-Api-Call-Limit"
 LEAK_SECONDS = 0.5  # the standard plan's bucket drains two calls a second
+# Once throttled, keep to the leak rate: a call more and the bucket answers 429 with Retry-After 2.0.
+REST_BUDGET = RequestBudget(requests=2, seconds=1.0)
 
 ORDERS = ResourceSpec(
     name="orders",
@@ -65,6 +67,7 @@ def build_client(settings: Settings) -> VendorClient:
         headers={"X-Shopify-Access-Token": settings.secret("shopify_access_token")},
         dialect=standard_dialect,
         pressure=call_limit_pressure,
+        budgets=(REST_BUDGET,),
     )
 
 
