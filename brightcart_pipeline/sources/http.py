@@ -8,6 +8,7 @@ the source, endpoint and last response are written once, here.
 from __future__ import annotations
 
 import math
+import queue
 import random
 import threading
 import time
@@ -23,9 +24,14 @@ from brightcart_pipeline.settings import Settings, Source
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 MAX_BACKOFF_SECONDS = 60.0
 IN_FLIGHT_POLL_SECONDS = 0.05
+# Pages requested ahead of the one being landed: one keeps the vendor and the pipeline busy at once, and holds
+# at most two pages in memory besides it.
+READ_AHEAD_PAGES = 1
+READ_AHEAD_POLL_SECONDS = 0.1
 
 Cursor = TypeVar("Cursor")
 Body = TypeVar("Body")
+T = TypeVar("T")
 
 # A dialect reads a response and returns seconds to wait when it is a throttle signal, else None.
 ThrottleDialect = Callable[[requests.Response], float | None]
@@ -69,13 +75,65 @@ def follow_cursor(fetch: Callable[[Cursor | None], Body], next_cursor: Callable[
     The vendor says what its cursor is (a page token, an `after`, a next-page URL, an offset) and how
     a request carries it; the loop is written once.
     """
-    cursor: Cursor | None = None
-    while True:
-        body = fetch(cursor)
-        yield body
-        cursor = next_cursor(body)
-        if cursor is None or cursor == "":
+    def pages() -> Iterator[Body]:
+        cursor: Cursor | None = None
+        while True:
+            body = fetch(cursor)
+            yield body
+            cursor = next_cursor(body)
+            if cursor is None or cursor == "":
+                return
+
+    return read_ahead(pages())
+
+
+_END = object()
+
+
+def read_ahead(pages: Iterator[T], depth: int = READ_AHEAD_PAGES) -> Iterator[T]:
+    """`pages`, with the next `depth` pages requested while the caller lands and decodes the current one.
+
+    Without it a source alternates between waiting for the vendor (or its rate limit) and working, and its
+    wall time is the sum of both; with it, the larger of the two. The pages are produced by one thread, in
+    order, so a cursor still follows the page it came from; an error reaches the caller where it happened,
+    after the pages before it. Closing the iterator stops the thread (at most `depth` pages were read ahead).
+    """
+    ready: queue.Queue[tuple[Any, BaseException | None]] = queue.Queue(maxsize=depth)
+    stopped = threading.Event()
+
+    def put(item: tuple[Any, BaseException | None]) -> bool:
+        while not stopped.is_set():
+            try:
+                ready.put(item, timeout=READ_AHEAD_POLL_SECONDS)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for page in pages:
+                if not put((page, None)):
+                    return
+        except BaseException as error:  # handed to the caller, raised there
+            put((_END, error))
             return
+        put((_END, None))
+
+    thread = threading.Thread(target=produce, name="read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            page, error = ready.get()
+            if error is not None:
+                raise error
+            if page is _END:
+                return
+            yield page
+    finally:
+        stopped.set()
+        # A page still in flight finishes on its own (its retries included); a failing run does not wait for it.
+        thread.join(timeout=READ_AHEAD_POLL_SECONDS * 10)
 
 
 class Pacer:
@@ -176,6 +234,7 @@ class VendorClient:
         self.session.headers.update({"User-Agent": "brightcart-pipeline/0.1", **self.headers})
         self.pacer = Pacer(self.requests_per_second)
         self.windows = [BudgetWindow(budget) for budget in self.budgets]
+        self._counting = threading.Lock()  # pages may be read ahead on another thread (`read_ahead`)
 
     @classmethod
     def from_settings(cls, settings: Settings, source: Source, **kwargs: Any) -> VendorClient:
@@ -203,7 +262,8 @@ class VendorClient:
         for attempt in range(self.max_retries + 1):
             slots = [window.take() for window in windows]
             self.pacer.wait()
-            self.request_count += 1
+            with self._counting:
+                self.request_count += 1
             try:
                 response = self.session.request(
                     method, url, params=query or None,
@@ -220,7 +280,8 @@ class VendorClient:
                 continue
             throttle_wait = self.dialect(response)
             if throttle_wait is not None:
-                self.throttled_count += 1
+                with self._counting:
+                    self.throttled_count += 1
                 for window in windows:
                     window.enforcing = True
                 last = _describe(response)
@@ -249,7 +310,8 @@ class VendorClient:
     def _back_off(self, attempt: int, floor_seconds: float | None) -> None:
         if attempt >= self.max_retries:
             return
-        self.retried_count += 1
+        with self._counting:
+            self.retried_count += 1
         # Full jitter keeps many workers from retrying in lock-step; the vendor's own wait is a floor.
         delay = random.uniform(0, min(MAX_BACKOFF_SECONDS, 0.25 * 2**attempt))
         self.sleep(max(delay, floor_seconds or 0.0))

@@ -37,7 +37,14 @@ from brightcart_pipeline.sources.base import (
     resource,
     transformer,
 )
-from brightcart_pipeline.sources.http import ExtractError, RequestBudget, VendorClient, bearer, follow_cursor
+from brightcart_pipeline.sources.http import (
+    ExtractError,
+    RequestBudget,
+    VendorClient,
+    bearer,
+    follow_cursor,
+    read_ahead,
+)
 
 SEARCH_PAGE_SIZE = 200
 SEARCH_RESULT_CAP = 10_000
@@ -202,8 +209,8 @@ def hubspot_source(client: VendorClient, landing: Landing, window: ExtractWindow
             ),
         ) -> Iterator[Page]:
             day = parse_timestamp(modified.start_value).astimezone(dt.UTC).date()
-            for page in search_pages(client, object_type, cursor_property, properties, modified.start_value,
-                                     modified.end_value):
+            for page in read_ahead(search_pages(client, object_type, cursor_property, properties,
+                                                modified.start_value, modified.end_value)):
                 yield landing.land(spec.name, day, page, spec.contract)
 
         return resource(spec, pages)
