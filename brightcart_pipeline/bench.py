@@ -71,6 +71,10 @@ class BenchReport:
     stages: list[StageMeasure] = field(default_factory=list)
     ceilings: list[StageMeasure] = field(default_factory=list)
     simulator_cpu_seconds: float = 0.0
+    # Sections a bench mode adds (`--increment`): merged into the JSON, appended to the Markdown.
+    extra_json: dict[str, Any] = field(default_factory=dict)
+    extra_markdown: list[str] = field(default_factory=list)
+    mode: str = ""  # names the report files apart from the plain bench's ("increment")
 
     def to_json(self) -> dict[str, Any]:
         def row(s: StageMeasure) -> dict[str, Any]:
@@ -83,7 +87,7 @@ class BenchReport:
             "stages": [row(s) for s in self.stages], "ceilings": [row(s) for s in self.ceilings],
             "ratios": [{"stage": stage, "ceiling": ceiling, "source": source, "wall": wall, "cpu": cpu}
                        for stage, ceiling, source, wall, cpu in self.ratios()],
-        }
+        } | self.extra_json
 
     def to_markdown(self) -> str:
         load = self.machine.get("load_average", {})
@@ -107,7 +111,7 @@ class BenchReport:
                       "| stage | ceiling | source | by wall time | by CPU time |", "|---|---|---|---:|---:|"]
             lines += [f"| {stage} | {ceiling} | {source} | {wall:.1%} | {cpu:.1%} |"
                       for stage, ceiling, source, wall, cpu in ratios]
-        return "\n".join(lines) + "\n"
+        return "\n".join([*lines, *self.extra_markdown]) + "\n"
 
     def ratios(self) -> list[tuple[str, str, str, float, float]]:
         """(stage, ceiling, source, ratio by wall time, ratio by CPU time) per source and for all sources."""
@@ -148,8 +152,9 @@ def _peak_rss_mib() -> float:
 
 
 def _cpu_seconds() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    return own.ru_utime + own.ru_stime
+    """This process and its finished children: dbt builds run as a subprocess."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def measure(stage: str, source: str, work: Callable[[], int]) -> StageMeasure:
@@ -248,9 +253,14 @@ def read_ceiling(folder: Path) -> int:
         return con.execute("select count(*) from landed").fetchone()[0]
 
 
-def run_bench(scale: float, days: int, out_dir: Path, seed: int = 7, port: int = 8799) -> BenchReport:
-    config = WorldConfig.extracted_from(dt.date(2026, 10, 1), seed=seed, days=days, scale=scale)
-    report = BenchReport(scale=scale, days=days, machine={
+def run_bench(scale: float, days: int, out_dir: Path, seed: int = 7, port: int = 8799,
+              increment: bool = False) -> BenchReport:
+    from brightcart_pipeline import bench_increment
+
+    first_day = dt.date(2026, 10, 1)
+    config = (bench_increment.increment_world(first_day, seed=seed, days=days, scale=scale) if increment
+              else WorldConfig.extracted_from(first_day, seed=seed, days=days, scale=scale))
+    report = BenchReport(scale=scale, days=days, mode="increment" if increment else "", machine={
         "cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.platform(),
         "load_average": {"start": os.getloadavg()[0]}})
 
@@ -264,7 +274,9 @@ def run_bench(scale: float, days: int, out_dir: Path, seed: int = 7, port: int =
         home = Path(tmp)
         with simulator_process(config, port, home) as simulator:
             settings = load_settings(home=home, api_base_url=f"http://127.0.0.1:{port}",
-                                     start_date=config.first_utc_day, simulator_days=days)
+                                     start_date=config.first_utc_day, simulator_days=config.days)
+            if increment:
+                bench_increment.set_clock(f"http://127.0.0.1:{port}", bench_increment.build_clock(config))
             window = ExtractWindow(config.first_utc_day, config.end)
             for source in SOURCES:
                 job = extract_job(settings, source, window)
@@ -285,21 +297,23 @@ def run_bench(scale: float, days: int, out_dir: Path, seed: int = 7, port: int =
             keep(report.stages, measure(REPLAY, source, lambda s=source: run_replay(
                 settings, s, config.first_utc_day, config.end + dt.timedelta(days=2)).loaded_total))
         keep(report.stages, measure("dbt build", "all", lambda: _dbt_build(settings)))
+        if increment:
+            bench_increment.run_increment(report, settings, config, port, home, _dbt_build, keep)
     return report
 
 
 def write_report(report: BenchReport, out_dir: Path) -> None:
     report.machine["load_average"]["end"] = os.getloadavg()[0]
     out_dir.mkdir(parents=True, exist_ok=True)
-    name = f"bench-scale{report.scale}-days{report.days}"
+    name = f"bench-scale{report.scale}-days{report.days}" + (f"-{report.mode}" if report.mode else "")
     (out_dir / f"{name}.json").write_text(json.dumps(report.to_json(), indent=2) + "\n")
     (out_dir / f"{name}.md").write_text(report.to_markdown())
 
 
-def _dbt_build(settings: Settings) -> int:
+def _dbt_build(settings: Settings, *args: str) -> int:
     from brightcart_pipeline.assets.transform import run_dbt_build
 
-    run_dbt_build(settings)
+    run_dbt_build(settings, *args)
     with connect(settings, read_only=True) as con:
         return sum(n for (n,) in con.sql("select estimated_size from duckdb_tables() "
                                          "where schema_name in ('core', 'marketing', 'finance')").fetchall())

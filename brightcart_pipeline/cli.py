@@ -276,11 +276,14 @@ def backfill(sources: tuple[str, ...], start: dt.date, end: dt.date, from_api: b
 @click.option("--days", type=int, default=1, show_default=True, help="Simulated days to measure.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("docs/benchmarks"), show_default=True,
               help="Folder for the JSON and Markdown reports.")
-def bench(scale: float, days: int, out_dir: Path) -> None:
+@click.option("--increment", is_flag=True,
+              help="Then one hour's increment: every source's incremental extract and an incremental dbt build, "
+                   "timed against a full rebuild (issue #11).")
+def bench(scale: float, days: int, out_dir: Path, increment: bool) -> None:
     """Measure extract → land → load → dbt at a scale, with same-run ceilings; writes JSON and Markdown."""
     from brightcart_pipeline.bench import run_bench
 
-    report = run_bench(scale, days, out_dir)
+    report = run_bench(scale, days, out_dir, increment=increment)
     console.print(report.to_markdown())
     console.print(f"written to {out_dir}/")
 
