@@ -299,6 +299,7 @@ def run_bench(scale: float, days: int, out_dir: Path, seed: int = 7, port: int =
         keep(report.stages, measure("dbt build", "all", lambda: _dbt_build(settings)))
         if increment:
             bench_increment.run_increment(report, settings, config, port, home, _dbt_build, keep)
+            write_report(report, out_dir)  # with the increment's summary
     return report
 
 
