@@ -19,6 +19,9 @@
 {% macro delete_rows_gone_upstream(key_column, upstream, upstream_key_column) -%}
     {%- if not offline_compile() and is_incremental() -%}
         delete from {{ this }}
-        where {{ key_column }} not in (select {{ upstream_key_column }} from {{ upstream }})
+        where {{ key_column }} not in (
+            {#- a NULL in a NOT IN list would make it match nothing -#}
+            select {{ upstream_key_column }} from {{ upstream }} where {{ upstream_key_column }} is not null
+        )
     {%- endif -%}
 {%- endmacro %}
