@@ -62,7 +62,8 @@ dashboard: install
 
 # Performance lives here, never in timed tests: records/s, CPU and peak RSS per stage at a stated scale.
 bench: install
-	$(BIN)/brightcart bench --scale $(or $(SCALE),0.001) --days $(or $(DAYS),1) $(if $(RATE_LIMITS),--rate-limits)
+	$(BIN)/brightcart bench --scale $(or $(SCALE),0.001) --days $(or $(DAYS),1) $(if $(RATE_LIMITS),--rate-limits) \
+		$(if $(INCREMENT),--increment) $(foreach source,$(SOURCES),--source $(source))
 
 lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock

@@ -71,6 +71,10 @@ class BenchReport:
     stages: list[StageMeasure] = field(default_factory=list)
     ceilings: list[StageMeasure] = field(default_factory=list)
     simulator_cpu_seconds: float = 0.0
+    # Sections a bench mode adds (`--increment`): merged into the JSON, appended to the Markdown.
+    extra_json: dict[str, Any] = field(default_factory=dict)
+    extra_markdown: list[str] = field(default_factory=list)
+    mode: str = ""  # names the report files apart from the plain bench's ("increment")
 
     def to_json(self) -> dict[str, Any]:
         def row(s: StageMeasure) -> dict[str, Any]:
@@ -83,7 +87,7 @@ class BenchReport:
             "stages": [row(s) for s in self.stages], "ceilings": [row(s) for s in self.ceilings],
             "ratios": [{"stage": stage, "ceiling": ceiling, "source": source, "wall": wall, "cpu": cpu}
                        for stage, ceiling, source, wall, cpu in self.ratios()],
-        }
+        } | self.extra_json
 
     def to_markdown(self) -> str:
         load = self.machine.get("load_average", {})
@@ -107,7 +111,7 @@ class BenchReport:
                       "| stage | ceiling | source | by wall time | by CPU time |", "|---|---|---|---:|---:|"]
             lines += [f"| {stage} | {ceiling} | {source} | {wall:.1%} | {cpu:.1%} |"
                       for stage, ceiling, source, wall, cpu in ratios]
-        return "\n".join(lines) + "\n"
+        return "\n".join([*lines, *self.extra_markdown]) + "\n"
 
     def ratios(self) -> list[tuple[str, str, str, float, float]]:
         """(stage, ceiling, source, ratio by wall time, ratio by CPU time) per source and for all sources."""
@@ -148,8 +152,9 @@ def _peak_rss_mib() -> float:
 
 
 def _cpu_seconds() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    return own.ru_utime + own.ru_stime
+    """This process and its finished children: dbt builds run as a subprocess."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def measure(stage: str, source: str, work: Callable[[], int]) -> StageMeasure:
@@ -265,10 +270,18 @@ def warm_up(scratch: Path) -> None:
 
 
 def run_bench(scale: float, days: int, out_dir: Path, seed: int = 7, port: int = 8799,
-              sources: Sequence[Source] = SOURCES) -> BenchReport:
-    """Every stage for `sources`; dbt is built only when all sources were loaded (its models read them all)."""
-    config = WorldConfig.extracted_from(dt.date(2026, 10, 1), seed=seed, days=days, scale=scale)
-    report = BenchReport(scale=scale, days=days, machine={
+              sources: Sequence[Source] = SOURCES, increment: bool = False) -> BenchReport:
+    """Every stage for `sources`; dbt is built only when all sources were loaded (its models read them all), and
+    with `increment`, one hour more through every source and an incremental dbt build."""
+    from brightcart_pipeline import bench_increment
+
+    everything = set(SOURCES) <= set(sources)
+    if increment and not everything:
+        raise ValueError("the increment is measured through every source: leave out --sources")
+    first_day = dt.date(2026, 10, 1)
+    config = (bench_increment.increment_world(first_day, seed=seed, days=days, scale=scale) if increment
+              else WorldConfig.extracted_from(first_day, seed=seed, days=days, scale=scale))
+    report = BenchReport(scale=scale, days=days, mode="increment" if increment else "", machine={
         "cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.platform(),
         "load_average": {"start": os.getloadavg()[0]}})
 
@@ -283,7 +296,9 @@ def run_bench(scale: float, days: int, out_dir: Path, seed: int = 7, port: int =
         warm_up(home / "warm_up")
         with simulator_process(config, port, home) as simulator:
             settings = load_settings(home=home, api_base_url=f"http://127.0.0.1:{port}",
-                                     start_date=config.first_utc_day, simulator_days=days)
+                                     start_date=config.first_utc_day, simulator_days=config.days)
+            if increment:
+                bench_increment.set_clock(f"http://127.0.0.1:{port}", bench_increment.build_clock(config))
             window = ExtractWindow(config.first_utc_day, config.end)
             for source in sources:
                 job = extract_job(settings, source, window)
@@ -303,28 +318,31 @@ def run_bench(scale: float, days: int, out_dir: Path, seed: int = 7, port: int =
         for source in sources:
             keep(report.stages, measure(REPLAY, source, lambda s=source: run_replay(
                 settings, s, config.first_utc_day, config.end + dt.timedelta(days=2)).loaded_total))
-        if set(SOURCES) <= set(sources):
+        if everything:
             keep(report.stages, measure("dbt build", "all", lambda: _dbt_build(settings)))
+        if increment:
+            bench_increment.run_increment(report, settings, config, port, home, _dbt_build, keep)
+            write_report(report, out_dir)  # with the increment's summary
     return report
 
 
 def write_report(report: BenchReport, out_dir: Path) -> None:
     report.machine["load_average"]["end"] = os.getloadavg()[0]
     out_dir.mkdir(parents=True, exist_ok=True)
-    name = report_stem(report.scale, report.days)
+    name = report_stem(report.scale, report.days, report.mode)
     (out_dir / f"{name}.json").write_text(json.dumps(report.to_json(), indent=2) + "\n")
     (out_dir / f"{name}.md").write_text(report.to_markdown())
 
 
-def report_stem(scale: float, days: int) -> str:
-    """The report's file name without its suffix: one JSON and one Markdown per scale and days."""
-    return f"bench-scale{scale}-days{days}"
+def report_stem(scale: float, days: int, mode: str = "") -> str:
+    """The report's file name without its suffix: one JSON and one Markdown per scale, days and mode."""
+    return f"bench-scale{scale}-days{days}" + (f"-{mode}" if mode else "")
 
 
-def _dbt_build(settings: Settings) -> int:
+def _dbt_build(settings: Settings, *args: str) -> int:
     from brightcart_pipeline.assets.transform import run_dbt_build
 
-    run_dbt_build(settings)
+    run_dbt_build(settings, *args)
     with connect(settings, read_only=True) as con:
         return sum(n for (n,) in con.sql("select estimated_size from duckdb_tables() "
                                          "where schema_name in ('core', 'marketing', 'finance')").fetchall())

@@ -281,7 +281,11 @@ def backfill(sources: tuple[str, ...], start: dt.date, end: dt.date, from_api: b
 @click.option("--rate-limits", is_flag=True,
               help="Instead: the five extracts at once, vendor rate limits off then on, against each source's floor "
                    "(a section added to the report).")
-def bench(scale: float, days: int, out_dir: Path, sources: tuple[str, ...], rate_limits: bool) -> None:
+@click.option("--increment", is_flag=True,
+              help="Then one hour's increment: every source's incremental extract and an incremental dbt build, "
+                   "timed against a full rebuild.")
+def bench(scale: float, days: int, out_dir: Path, sources: tuple[str, ...], rate_limits: bool,
+          increment: bool) -> None:
     """Measure extract → land → load → dbt at a scale, with same-run ceilings; writes JSON and Markdown."""
     from brightcart_pipeline.bench import run_bench
 
@@ -291,7 +295,9 @@ def bench(scale: float, days: int, out_dir: Path, sources: tuple[str, ...], rate
         console.print(run_rate_limit_bench(scale, days, out_dir).to_markdown())
         console.print(f"written to {out_dir}/")
         return
-    report = run_bench(scale, days, out_dir, sources=sources or SOURCES)
+    if increment and sources:
+        fail("--increment runs every source: leave out --sources")
+    report = run_bench(scale, days, out_dir, sources=sources or SOURCES, increment=increment)
     console.print(report.to_markdown())
     console.print(f"written to {out_dir}/")
 

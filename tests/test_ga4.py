@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from brightcart_pipeline.ingest import run_ingest, run_replay
+from brightcart_pipeline.ingest import extract_job, run_extract_job, run_ingest, run_replay
 from brightcart_pipeline.lake.landing import decode_records
 from brightcart_pipeline.lake.store import open_lake
 from brightcart_pipeline.settings import Settings, load_settings
@@ -236,11 +236,10 @@ def test_raw_equals_truth_late_events_are_picked_up_and_replay_matches(server, t
                              "cast(event_params as varchar), 'traffic_type') group by all order by all")
     assert report_rows == external
 
-    # No change: a zero-day late window re-reads only the newest table and duplicates nothing.
+    # No change: a run at the same clock finds every table as it read it, reads none and duplicates nothing.
     before = query(settings, "select count(*) from raw_ga4.events")
-    narrow = settings_for(tmp_path, server, ga4_late_arrival_days=0)
-    third = run_ingest(narrow, "ga4", window)
-    assert third.landed["events"] == int(get(server, f"{DATASET}/tables/events_20261003").json()["numRows"])
+    third = run_ingest(settings, "ga4", window)
+    assert third.landed.get("events", 0) == 0
     assert query(settings, "select count(*) from raw_ga4.events") == before
 
     tables = ("events", "report_daily_sessions")
@@ -250,6 +249,63 @@ def test_raw_equals_truth_late_events_are_picked_up_and_replay_matches(server, t
     con.close()
     run_replay(settings, "ga4", WORLD.start, WORLD.end)
     assert {t: _table(settings, t) for t in tables} == snapshot
+
+
+def test_last_modified_time_moves_exactly_when_late_events_arrive(server):
+    """tables.get's lastModifiedTime: later once a late event has arrived, the same while nothing has."""
+    def table(date: str, clock: dt.datetime) -> tuple[int, int]:
+        server.context.set_clock(clock)
+        body = get(server, f"{DATASET}/tables/events_{date}").json()
+        return int(body["numRows"]), int(body["lastModifiedTime"])
+
+    clocks = [DEFAULT_CLOCK + dt.timedelta(hours=h) for h in (0, 1, 6, 24, 96, 120)]
+    moved = kept = 0
+    for date in ("20261001", "20261002", "20261003"):
+        seen = [table(date, clock) for clock in clocks]
+        for (rows, modified), (later_rows, later_modified), clock in zip(seen, seen[1:], clocks[1:], strict=False):
+            assert later_modified <= clock.timestamp() * 1000
+            if later_rows > rows:
+                moved += 1
+                assert later_modified > modified, (date, clock)
+            else:
+                kept += 1
+                assert (later_rows, later_modified) == (rows, modified), (date, clock)
+    assert moved and kept  # both cases met, so both assertions were exercised
+
+
+def test_hourly_run_reads_only_new_or_changed_tables_and_equals_truth(server, tmp_path):
+    """An hour after a full read, only the tables late events reached are read again (tabledata.list
+    requests counted), their report too, and the raw table still equals the simulator's events."""
+    window = ExtractWindow(WORLD.start, WORLD.end)
+    settings = settings_for(tmp_path, server)
+    exported = {"20261001", "20261002", "20261003"}  # tables that exist at DEFAULT_CLOCK and the hour after
+
+    def by_date(clock: dt.datetime) -> Counter:
+        counts = Counter()
+        for (date, _), n in ga4_event_counts(server.world, int(clock.timestamp() * 1_000_000)).items():
+            if date in exported:
+                counts[date] += n
+        return counts
+
+    def run_at(clock: dt.datetime) -> tuple[set[str], int]:
+        server.context.set_clock(clock)
+        job = extract_job(settings, "ga4", window)
+        job.client.answered = []
+        run_extract_job(job)
+        tables = {sent.url.split("/tables/events_")[1][:8] for sent in job.client.answered
+                  if sent.url.endswith("/data")}
+        reports = sum(sent.url.endswith(":runReport") for sent in job.client.answered)
+        return tables, reports
+
+    assert run_at(DEFAULT_CLOCK) == (exported, len(exported))
+    hour_later = DEFAULT_CLOCK + dt.timedelta(hours=1)
+    before, after = by_date(DEFAULT_CLOCK), by_date(hour_later)
+    changed = {d for d in exported if after[d] != before[d]}
+    assert changed and changed < exported  # late events reached some tables, not all
+    assert run_at(hour_later) == (changed, len(changed))
+
+    raw = Counter({d: n for d, n in query(settings, "select event_date, count(*) from raw_ga4.events group by all")})
+    assert raw == after
 
 
 def _spill(server) -> set[str]:

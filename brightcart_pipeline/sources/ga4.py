@@ -11,17 +11,22 @@ Decisions written once here:
   `event_timestamp`, `event_name` and the batch fields real exports carry since 2024
   (`batch_page_id`, `batch_ordering_id`, `batch_event_index`), which separate events of one page load
   sent in the same microsecond.
-- Late events (up to `ga4_late_arrival_days`) update tables already read, so every run re-reads the
-  export tables from the last table it loaded minus that many days; the merge key makes the re-read
-  idempotent. The state is a date per resource in dlt's resource state.
+- Late events (up to `ga4_late_arrival_days`) update tables already read, so every run checks the
+  export tables from the last table it loaded minus that many days, and reads one only if it is new
+  or its `lastModifiedTime` (`tables.get`) changed since it was read: an hourly run re-reads the
+  tables late events reached, not four whole days. The merge key makes a re-read idempotent. The
+  state, in dlt's resource state, is the last date read and each checked table's lastModifiedTime
+  as it was before its rows were read (a change during the read shows up as a change next time).
 - Data API report rows are landed as `{header name: value}` (values kept as the API's strings),
-  one request per export date, so the report and the export it reconciles against cover the same days.
+  one request per export date, so the report and the export it reconciles against cover the same days;
+  a date's report is asked again when its export table changed (the report counts the same events).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import dlt
@@ -125,14 +130,44 @@ def export_dates(client: VendorClient, dataset: str) -> list[dt.date]:
                   if name.startswith("events_") and name[7:].isdigit())
 
 
-def dates_to_read(client: VendorClient, settings: Settings, window: ExtractWindow,
-                  state: dict[str, Any] | None) -> list[dt.date]:
-    """The window's export dates; incremental runs start `ga4_late_arrival_days` before the last loaded date."""
+@dataclass(frozen=True)
+class TableToRead:
+    """An export table a run reads, with the `lastModifiedTime` it had before the read (None: not looked up)."""
+
+    date: dt.date
+    last_modified: str | None = None
+
+
+def table_last_modified(client: VendorClient, settings: Settings, date: dt.date) -> str:
+    """`tables.get`'s lastModifiedTime (epoch milliseconds, as BigQuery's string): moves whenever rows arrive."""
+    return str(client.get_json(f"{dataset_url(settings)}/tables/events_{date:%Y%m%d}")["lastModifiedTime"])
+
+
+def tables_to_read(client: VendorClient, settings: Settings, window: ExtractWindow,
+                   state: dict[str, Any] | None) -> list[TableToRead]:
+    """The window's export tables to read. Partitioned runs (no state) read them all; incremental runs check
+    those from `ga4_late_arrival_days` before the last loaded date on, and read the new or changed ones."""
     start = window.start
     if state is not None and state.get("last_date"):
         reread = dt.date.fromisoformat(state["last_date"]) - dt.timedelta(days=settings.ga4_late_arrival_days)
         start = max(start, reread)
-    return [d for d in export_dates(client, dataset_url(settings)) if start <= d < window.end]
+    dates = [d for d in export_dates(client, dataset_url(settings)) if start <= d < window.end]
+    if state is None:
+        return [TableToRead(d) for d in dates]
+    read = state.get("last_modified", {})
+    checked = [TableToRead(d, table_last_modified(client, settings, d)) for d in dates]
+    return [t for t in checked if read.get(t.date.isoformat()) != t.last_modified]
+
+
+def remember_read(state: dict[str, Any], table: TableToRead, settings: Settings) -> None:
+    """Record a table as read; tables older than any later run checks are forgotten, so the state stays small."""
+    last_date = max(table.date, dt.date.fromisoformat(state.get("last_date") or table.date.isoformat()))
+    state["last_date"] = last_date.isoformat()
+    oldest_checked = (last_date - dt.timedelta(days=settings.ga4_late_arrival_days)).isoformat()
+    read = {d: m for d, m in state.get("last_modified", {}).items() if d >= oldest_checked}
+    if table.last_modified is not None:
+        read[table.date.isoformat()] = table.last_modified
+    state["last_modified"] = read
 
 
 def table_pages(client: VendorClient, settings: Settings, date: dt.date) -> Iterator[WirePage]:
@@ -187,12 +222,10 @@ def ga4_source(client: VendorClient, landing: Landing, window: ExtractWindow, se
         def pages() -> Iterator[Page | pa.Table]:
             # Partitioned runs read exactly their window and leave no state behind.
             state = None if window.partitioned else dlt.current.resource_state()
-            dates = dates_to_read(client, settings, window, state)
-            for date in dates:
-                yield from land(date)
-            if state is not None and dates:
-                state["last_date"] = max(dates[-1], dt.date.fromisoformat(state.get("last_date") or
-                                                                         dates[-1].isoformat())).isoformat()
+            for table in tables_to_read(client, settings, window, state):
+                yield from land(table.date)
+                if state is not None:
+                    remember_read(state, table, settings)
 
         return resource(spec, pages)
 

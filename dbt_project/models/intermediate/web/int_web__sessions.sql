@@ -1,11 +1,35 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    unique_key='session_key',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rows_gone_upstream('user_pseudo_id', ref('stg_ga4__events'), 'user_pseudo_id') }}",
+) }}
 {#- Grain: one row per GA4 session = (user_pseudo_id, ga_session_id). Every event of the session is
     grouped by that key whatever export table (date) it sits in, so a session crossing midnight in
     the property timezone is one session, dated by its start. Landing attributes come from the
-    session's first event (timestamp, then page batch, then event index). -#}
-with events as (
+    session's first event (timestamp, then page batch, then event index).
+    Incremental: a build re-derives only the sessions with an event loaded since the last build, from all
+    of their events (late events of a session already built included), and merges them on session_key.
+    Browsers whose events were erased lose their sessions (pre-hook). -#}
+{%- set incremental = not offline_compile() and is_incremental() %}
+with session_events as (
     select * from {{ ref('stg_ga4__events') }}
     where ga_session_id is not null
+),
+
+events as (
+    select * from session_events
+    {% if incremental -%}
+        where exists (
+            select 1
+            from session_events as changed
+            where
+                changed.user_pseudo_id = session_events.user_pseudo_id
+                and changed.ga_session_id = session_events.ga_session_id
+                and {{ loaded_since_last_build('changed.dlt_load_id', built_from='last_load_id') }}
+        )
+    {%- endif %}
 ),
 
 ordered as (
@@ -60,7 +84,8 @@ aggregated as (
         max(case when event_name = 'begin_checkout' then 1 else 0 end) = 1 as has_begin_checkout,
         max(case when event_name = 'purchase' then 1 else 0 end) = 1 as has_purchase,
         max(case when event_name = 'generate_lead' then 1 else 0 end) = 1 as has_lead,
-        max(case when event_name = 'purchase' then transaction_id end) as transaction_id
+        max(case when event_name = 'purchase' then transaction_id end) as transaction_id,
+        max(dlt_load_id) as last_load_id
     from events
     group by user_pseudo_id, ga_session_id
 ),
@@ -106,7 +131,8 @@ joined as (
         aggregated.has_begin_checkout,
         aggregated.has_purchase,
         aggregated.has_lead,
-        aggregated.transaction_id
+        aggregated.transaction_id,
+        aggregated.last_load_id
     from aggregated
     inner join landing
         on

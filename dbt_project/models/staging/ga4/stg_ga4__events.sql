@@ -1,10 +1,21 @@
 {%- set events = source('raw_ga4', 'events') -%}
+{{ config(
+    materialized='incremental',
+    unique_key='event_key',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rows_gone_upstream('dlt_id', source('raw_ga4', 'events'), '_dlt_id') }}",
+) }}
 {#- Grain: one row per GA4 export event. GA4 has no event id; the key is the export's own fields
     (user_pseudo_id, event_timestamp, event_name, batch_page_id, batch_ordering_id, batch_event_index).
     Event parameters used downstream are unnested to typed columns; utm_* and click ids parsed from
-    page_location. -#}
+    page_location.
+    Incremental, unlike other staging models: parsing the event parameters out of JSON is the most
+    expensive step of a build, so each event is parsed once, when dlt loads it (or re-loads it when its
+    export table changed), and merged on event_key; erased raw rows are deleted (pre-hook). -#}
 with source as (
     select * from {{ events }}
+    where {{ loaded_since_last_build('_dlt_load_id') }}
 ),
 
 renamed as (
@@ -55,7 +66,9 @@ renamed as (
         {{ source_column(events, 'ecommerce__purchase_revenue', 'double') }} as purchase_revenue,
         {{ source_column(events, 'device__category', 'varchar') }} as device_category,
         {{ source_column(events, 'geo__country', 'varchar') }} as geo_country,
-        _lake_file as lake_file
+        _lake_file as lake_file,
+        _dlt_id as dlt_id,
+        _dlt_load_id as dlt_load_id
     from source
 ),
 
