@@ -1,8 +1,8 @@
 """The benchmark at a tiny scale: it must run end to end and report what it measured truthfully, not fast.
 
 Its numbers are never asserted against a clock. What is checked is that every stage and ceiling ran on the
-same records: the lake holds what the extracts counted, GA4's count is the simulator's truth, and each
-goal's ratio is computed from rows that are in the report.
+same records: the lake holds what the extracts counted, GA4 landed exactly the simulator's events and report
+rows, and each goal's ratio is computed from rows that are in the report.
 """
 
 from __future__ import annotations
@@ -15,9 +15,12 @@ import pytest
 
 from brightcart_pipeline.bench import EXTRACT, GOALS, HTTP_CEILING, READ_CEILING, REPLAY, BenchReport, run_bench
 from brightcart_pipeline.settings import SOURCES
-from brightcart_pipeline.simulator.server import default_clock_us
+from brightcart_pipeline.simulator.server import SimulatorServer, default_clock_us
 from brightcart_pipeline.simulator.truth_web import ga4_event_counts
 from brightcart_pipeline.simulator.world import World, WorldConfig
+from brightcart_pipeline.sources import ga4
+from brightcart_pipeline.sources.base import ExtractWindow
+from tests.conftest import settings_for
 from tests.support.browser import free_port
 
 pytestmark = [pytest.mark.bench, pytest.mark.integration]
@@ -65,16 +68,21 @@ def test_ceilings_ran_on_the_records_the_extracts_landed(bench_run):
     assert {s: r["records"] for s, r in read_back.items()} == {s: r["records"] for s, r in extracted.items()}
 
 
-def test_ga4_records_are_the_simulators_events(bench_run):
+def test_ga4_records_are_the_simulators_events_and_report_rows(bench_run, tmp_path):
+    """GA4 lands the export's events (counted from the simulator's truth) and the Data API report's rows (as the
+    simulator serves them for the same export dates): exactly, nothing lost or doubled."""
     config = WorldConfig.extracted_from(dt.date(2026, 10, 1), seed=SEED, days=DAYS, scale=SCALE)
-    window = {(config.first_utc_day + dt.timedelta(days=i)).strftime("%Y%m%d")
-              for i in range((config.end - config.first_utc_day).days)}
-    truth = sum(n for (date, _), n in ga4_event_counts(World(config), default_clock_us(config)).items()
-                if date in window)
-    extracted = rows(bench_run[0].to_json(), EXTRACT)["ga4"]["records"]
-    report_rows = extracted - truth
-    assert truth > 0
-    assert 0 < report_rows < truth / 10, "GA4 lands its export events plus a small daily sessions report"
+    window = ExtractWindow(config.first_utc_day, config.end)
+    with SimulatorServer(config) as server:
+        settings = settings_for(tmp_path, server)
+        client = ga4.build_client(settings)
+        dates = [table.date for table in ga4.tables_to_read(client, settings, window, None)]
+        report_rows = sum(len(page) for date in dates for page in ga4.report_pages(client, settings, date))
+    exported = {f"{date:%Y%m%d}" for date in dates}
+    events = sum(n for (date, _), n in ga4_event_counts(World(config), default_clock_us(config)).items()
+                 if date in exported)
+    assert events > 0 and report_rows > 0
+    assert rows(bench_run[0].to_json(), EXTRACT)["ga4"]["records"] == events + report_rows
 
 
 def test_each_goal_is_a_ratio_of_rows_in_the_report(bench_run):
